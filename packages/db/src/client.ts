@@ -1,0 +1,32 @@
+// Postgres and Redis clients. Callers pass URLs (tests use their own database and prefix);
+// processes get them from env.ts.
+import { drizzle, type NodePgDatabase } from "drizzle-orm/node-postgres";
+import { Redis } from "ioredis";
+import pg from "pg";
+import * as schema from "./schema";
+
+export type Db = NodePgDatabase<typeof schema> & { $client: pg.Pool };
+
+// BIGINT and NUMERIC sums come back as strings by default; every count here fits in 2^53.
+pg.types.setTypeParser(20, (v) => Number(v));
+pg.types.setTypeParser(1700, (v) => Number(v));
+
+export function createPool(url: string, max = 10): pg.Pool {
+  const pool = new pg.Pool({ connectionString: url, max, connectionTimeoutMillis: 5_000 });
+  // An idle client that loses its server emits 'error'; without a listener the process dies.
+  pool.on("error", () => {});
+  return pool;
+}
+
+export function createDb(url: string, max = 10): Db {
+  return drizzle(createPool(url, max), { schema }) as Db;
+}
+
+export function createRedis(url: string, opts: { lazyConnect?: boolean } = {}): Redis {
+  return new Redis(url, {
+    lazyConnect: opts.lazyConnect ?? false,
+    maxRetriesPerRequest: 2,
+    enableAutoPipelining: true,
+    retryStrategy: (times) => Math.min(100 * 2 ** times, 2_000),
+  });
+}

@@ -1,0 +1,132 @@
+// Postgres schema (drizzle): minute rollups (the truth), consumer checkpoints, the Redis
+// outbox, minute finality, late events, dead letters and the raw click archive.
+
+import {
+  bigint,
+  bigserial,
+  boolean,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+} from "drizzle-orm/pg-core";
+
+const tsz = (name: string) => timestamp(name, { withTimezone: true, mode: "date" });
+const bigNum = (name: string) => bigint(name, { mode: "number" });
+
+/** Clicks per (ad, event-time minute, country): the star schema every count is summed from. */
+export const clickRollups = pgTable(
+  "click_rollups",
+  {
+    adId: text("ad_id").notNull(),
+    minute: tsz("minute").notNull(),
+    country: text("country").notNull(),
+    clicks: bigNum("clicks").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.adId, t.minute, t.country] }), index("click_rollups_minute_idx").on(t.minute)],
+);
+
+/**
+ * One row per (consumer, topic, partition): the next offset to read, stored in the same
+ * transaction as the writes it covers (Kafka's "offsets outside Kafka" exactly-once recipe).
+ */
+export const consumerCheckpoints = pgTable(
+  "consumer_checkpoints",
+  {
+    consumer: text("consumer").notNull(),
+    topic: text("topic").notNull(),
+    partition: integer("partition").notNull(),
+    nextOffset: bigNum("next_offset").notNull(),
+    /** Monotonic per partition; Redis records the last seq it applied (idempotent replays). */
+    seq: bigNum("seq").notNull(),
+    /** Max event time seen on this partition (ms), restored with the offset. */
+    maxEventMs: bigNum("max_event_ms").notNull(),
+    /** Where a restarted consumer re-reads from to rebuild its dedup set (no counting). */
+    dedupFromOffset: bigNum("dedup_from_offset").notNull(),
+    updatedAt: tsz("updated_at").notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.consumer, t.topic, t.partition] })],
+);
+
+/**
+ * Deltas committed to Postgres but not yet applied to Redis (transactional outbox): written
+ * in the checkpoint transaction, deleted once Redis has them. Survives any crash in between.
+ */
+export const redisOutbox = pgTable(
+  "redis_outbox",
+  {
+    consumer: text("consumer").notNull(),
+    partition: integer("partition").notNull(),
+    seq: bigNum("seq").notNull(),
+    /** Flat [minuteMs, country, adId, clicks, ...] tuples. */
+    deltas: jsonb("deltas").$type<(string | number)[]>().notNull(),
+    createdAt: tsz("created_at").notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.consumer, t.partition, t.seq] })],
+);
+
+/** Finality of each event-time minute: final once the watermark passed it. */
+export const minuteStatus = pgTable("minute_status", {
+  minute: tsz("minute").primaryKey(),
+  finalAt: tsz("final_at"),
+  /** Clicks counted after the minute was final (corrections). */
+  lateClicks: bigNum("late_clicks").notNull().default(0),
+  publishedAt: tsz("published_at"),
+  /** Set when late corrections arrived after the last publication. */
+  needsRepublish: boolean("needs_republish").notNull().default(false),
+});
+
+/** Each batch of late clicks (after their minute became final), for the ops view. */
+export const lateEvents = pgTable(
+  "late_events",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    adId: text("ad_id").notNull(),
+    minute: tsz("minute").notNull(),
+    country: text("country").notNull(),
+    clicks: bigNum("clicks").notNull(),
+    recordedAt: tsz("recorded_at").notNull().defaultNow(),
+  },
+  (t) => [index("late_events_recorded_idx").on(t.recordedAt)],
+);
+
+/** Rejected input, kept queryable (payload truncated). */
+export const deadLetters = pgTable(
+  "dead_letters",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    reason: text("reason").notNull(),
+    source: text("source").notNull(),
+    detail: text("detail"),
+    payload: text("payload").notNull(),
+    kafkaPartition: integer("kafka_partition"),
+    kafkaOffset: bigNum("kafka_offset"),
+    firstSeen: tsz("first_seen").notNull().defaultNow(),
+  },
+  (t) => [index("dead_letters_first_seen_idx").on(t.firstSeen), index("dead_letters_reason_idx").on(t.reason)],
+);
+
+/**
+ * Every valid, deduplicated click (the raw archive), partitioned by hour of event time (the
+ * migration declares PARTITION BY RANGE (ts); partitions are created by the archiver).
+ */
+export const rawClicks = pgTable(
+  "raw_clicks",
+  {
+    ts: tsz("ts").notNull(),
+    eventId: text("event_id").notNull(),
+    adId: text("ad_id").notNull(),
+    userId: text("user_id").notNull(),
+    ip: text("ip").notNull(),
+    country: text("country").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.ts, t.eventId] }),
+    index("raw_clicks_ad_ts_idx").on(t.adId, t.ts),
+    index("raw_clicks_user_ts_idx").on(t.userId, t.ts),
+    index("raw_clicks_ip_ts_idx").on(t.ip, t.ts),
+  ],
+);

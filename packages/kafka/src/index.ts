@@ -1,0 +1,5 @@
+// Public surface of @adclicks/kafka: client factory, codecs, topics, admin.
+export * from "./admin";
+export * from "./client";
+export * from "./codecs";
+export * from "./topics";

@@ -1,0 +1,94 @@
+// Helpers for integration tests: an isolated environment per test file (own database, own
+// Kafka topics, own Redis prefix) on the real services, and polling with a deadline.
+import { randomBytes } from "node:crypto";
+import { dropDatabase, migrateDatabase } from "@adclicks/db";
+import { createKafka, ensureTopics, type TopicNames, topicNames } from "@adclicks/kafka";
+import type { Kafka } from "kafkajs";
+
+import { BASE_DATABASE_URL, KAFKA_BROKERS, REDIS_URL } from "./env";
+
+export { BASE_DATABASE_URL, KAFKA_BROKERS, REDIS_URL };
+
+export interface TestEnv {
+  id: string;
+  databaseUrl: string;
+  redisUrl: string;
+  redisPrefix: string;
+  kafkaBrokers: string;
+  topicSuffix: string;
+  topics: TopicNames;
+  kafka: Kafka;
+  /** Env vars for a child process (a worker under test) pointing at this environment. */
+  childEnv(extra?: Record<string, string>): NodeJS.ProcessEnv;
+  cleanup(): Promise<void>;
+}
+
+/** A fresh database (migrated), topic set and Redis prefix, named after `label`. */
+export async function createTestEnv(label: string, opts: { partitions?: number } = {}): Promise<TestEnv> {
+  const id = `${label
+    .replace(/[^a-z0-9]/gi, "")
+    .toLowerCase()
+    .slice(0, 20)}_${randomBytes(3).toString("hex")}`;
+  const db = new URL(BASE_DATABASE_URL);
+  db.pathname = `/t_${id}`;
+  const databaseUrl = db.toString();
+  await migrateDatabase(databaseUrl);
+  const topicSuffix = `.t-${id}`;
+  const topics = topicNames(topicSuffix);
+  const kafka = createKafka(KAFKA_BROKERS, `test-${id}`);
+  await ensureTopics(kafka, topics, opts.partitions ?? 4);
+  const redisPrefix = `t-${id}`.replace(/_/g, "-").toLowerCase();
+  return {
+    id,
+    databaseUrl,
+    redisUrl: REDIS_URL,
+    redisPrefix,
+    kafkaBrokers: KAFKA_BROKERS,
+    topicSuffix,
+    topics,
+    kafka,
+    childEnv: (extra = {}) => ({
+      ...process.env,
+      DATABASE_URL: databaseUrl,
+      REDIS_URL,
+      REDIS_PREFIX: redisPrefix,
+      KAFKA_BROKERS,
+      KAFKA_TOPIC_SUFFIX: topicSuffix,
+      ...extra,
+    }),
+    cleanup: async () => {
+      const admin = kafka.admin();
+      await admin.connect();
+      try {
+        await admin.deleteTopics({ topics: [topics.clicks, topics.deadLetters, topics.counts] });
+      } finally {
+        await admin.disconnect();
+      }
+      await dropDatabase(databaseUrl);
+    },
+  };
+}
+
+/** Polls `check` until it returns a truthy value or the deadline passes (then throws with `what`). */
+export async function waitFor<T>(
+  what: string,
+  check: () => Promise<T | undefined | false | null> | T | undefined | false | null,
+  { timeoutMs = 30_000, intervalMs = 100 } = {},
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const v = await check();
+      if (v) return v;
+    } catch (err) {
+      lastError = err;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${String(lastError)}` : ""}`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}

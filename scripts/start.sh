@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# `npm start`: the whole product from a fresh clone. Dependencies, infrastructure, migrations,
+# build, demo data, then every app and a gentle demo click generator. Ctrl-C stops it all.
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$ROOT"
+LOG_DIR="$DATA_DIR/logs"
+mkdir -p "$LOG_DIR"
+export WEB_PORT="${WEB_PORT:-3000}" COLLECTOR_PORT="${COLLECTOR_PORT:-4000}"
+
+bash scripts/infra.sh
+step "building (turbo)"
+npx turbo run build --output-logs=errors-only || fail "build failed (see above)"
+
+has_script() { node -e 'process.exit(require(process.argv[1]).scripts?.[process.argv[2]] ? 0 : 1)' "$ROOT/$1/package.json" "$2" 2>/dev/null; }
+
+if has_script packages/db seed; then
+  step "demo data"
+  npm run -s seed -w @adclicks/db
+fi
+
+# start_app NAME DIR SCRIPT: runs `npm run SCRIPT` in DIR in its own process group, logging to .data/logs.
+start_app() {
+  local name=$1 dir=$2 script=$3 pidfile="$RUN_DIR/app-$1.pid"
+  if pid_alive "$pidfile"; then info "$name already running (pid $(cat "$pidfile"))"; return; fi
+  setsid nohup npm run -s "$script" --prefix "$ROOT/$dir" >"$LOG_DIR/$name.log" 2>&1 < /dev/null &
+  echo $! > "$pidfile"
+  info "$name started (log: .data/logs/$name.log)"
+}
+
+step "starting the apps"
+for app in aggregator collector archiver web; do
+  has_script "apps/$app" start && start_app "$app" "apps/$app" start
+done
+has_script apps/generator demo && start_app generator apps/generator demo
+
+stop_all() { trap - INT TERM; echo; bash "$ROOT/scripts/stop.sh"; exit 0; }
+trap stop_all INT TERM
+
+if [[ -f "$RUN_DIR/app-web.pid" ]]; then
+  wait_for 120 "web" curl -sf -o /dev/null "http://localhost:$WEB_PORT/" \
+    || { tail -n 30 "$LOG_DIR/web.log" >&2; fail "the web app did not answer on port $WEB_PORT within 120 s"; }
+fi
+
+step "running"
+cat <<MSG
+    Dashboard      http://localhost:$WEB_PORT
+    Partner API    http://localhost:$WEB_PORT/api/v1  (OpenAPI: http://localhost:$WEB_PORT/api/openapi.json)
+    Collector      http://localhost:$COLLECTOR_PORT/v1/clicks
+    Logs           .data/logs/*.log
+MSG
+[[ -f "$DATA_DIR/demo-credentials.txt" ]] && cat "$DATA_DIR/demo-credentials.txt"
+echo "    Ctrl-C (or npm run stop) stops everything."
+# Keep the foreground alive while the apps run; poll so the INT trap fires promptly.
+declare -A reported=()
+while :; do
+  for f in "$RUN_DIR"/app-*.pid; do
+    [[ -e "$f" ]] || continue
+    if ! pid_alive "$f" && [[ -z "${reported[$f]:-}" ]]; then
+      reported[$f]=1
+      info "$(basename "$f" .pid) exited: see .data/logs/"
+    fi
+  done
+  sleep 5 & wait $!
+done
