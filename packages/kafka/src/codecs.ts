@@ -27,13 +27,13 @@ export function registerCodecs(): void {
     decompressFrame(b: Buffer): Promise<Buffer>;
   };
   // Kafka's LZ4 is the standard LZ4 frame format (KIP-57).
-  CompressionCodecs[CompressionTypes.LZ4] = () => ({
+  CompressionCodecs[CompressionTypes.LZ4] = (): Codec => ({
     compress: (encoder) => lz4.compressFrame(encoder.buffer),
     decompress: (buffer) => lz4.decompressFrame(buffer),
   });
 
   // fzstd is a pure-JS decoder (native zstd bindings need a download at install time).
-  CompressionCodecs[CompressionTypes.ZSTD] = () => ({
+  CompressionCodecs[CompressionTypes.ZSTD] = (): Codec => ({
     compress: () =>
       Promise.reject(new Error("zstd compression is not supported by this producer; use gzip, snappy or lz4")),
     decompress: async (buffer) => Buffer.from(zstdDecompress(buffer)),
