@@ -2,4 +2,5 @@
 export * from "./admin";
 export * from "./client";
 export * from "./codecs";
+export * from "./dead-letter";
 export * from "./topics";
