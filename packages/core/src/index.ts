@@ -1,3 +1,11 @@
 // Public surface of @adclicks/core: pure domain logic (no I/O).
+export * from "./aggregator";
 export * from "./click";
 export * from "./countries";
+export * from "./counts";
+export * from "./dedup";
+export * from "./hot-ads";
+export * from "./id-set";
+export * from "./time";
+export * from "./top-n";
+export * from "./watermark";

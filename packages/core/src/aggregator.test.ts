@@ -1,0 +1,225 @@
+// Drives the aggregation operator by advancing time: windows, watermark, lateness, dedup,
+// idle and many partitions, and exact restarts from a checkpoint.
+import { randomUUID } from "node:crypto";
+import { describe, expect, test } from "vitest";
+import { ClickAggregator } from "./aggregator";
+import { AggregatorHarness } from "./testing";
+import { MINUTE_MS } from "./time";
+
+const T0 = Date.UTC(2026, 10, 25, 12, 0, 0);
+const at = (min: number, sec = 0) => T0 + min * MINUTE_MS + sec * 1000;
+
+function totals(plan: ReturnType<AggregatorHarness["checkpoint"]>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const pp of plan.partitions)
+    for (const d of pp.counts.deltas()) {
+      const k = `${(d.minute - T0) / MINUTE_MS}:${d.country}:${d.adId}`;
+      out[k] = (out[k] ?? 0) + d.clicks;
+    }
+  return out;
+}
+
+describe("tumbling minute windows", () => {
+  test("events on either side of a minute boundary land in their own minutes", () => {
+    const h = new AggregatorHarness({ now: at(0) });
+    expect(h.feed(0, { ts: at(0, 59.999) })).toEqual({ kind: "counted", minute: at(0) });
+    expect(h.feed(0, { ts: at(1) })).toEqual({ kind: "counted", minute: at(1) });
+    expect(h.feed(0, { ts: at(1) - 1 })).toEqual({ kind: "counted", minute: at(0) });
+    expect(totals(h.checkpoint())).toEqual({ "0:US:ad-1": 2, "1:US:ad-1": 1 });
+  });
+
+  test("counts are kept per country (the star schema)", () => {
+    const h = new AggregatorHarness({ now: at(0) });
+    h.feed(0, { ts: at(0, 1), country: "DE" });
+    h.feed(0, { ts: at(0, 2), country: "de" });
+    h.feed(0, { ts: at(0, 3), country: "US", adId: "ad-2" });
+    expect(totals(h.checkpoint())).toEqual({ "0:DE:ad-1": 2, "0:US:ad-2": 1 });
+  });
+});
+
+describe("watermark and lateness", () => {
+  test("a minute fires only once the watermark (max event time - lateness) passes its end", () => {
+    const h = new AggregatorHarness({ now: at(0), allowedLatenessMs: 15_000 });
+    h.feed(0, { ts: at(0, 10) });
+    h.feed(0, { ts: at(1, 14) });
+    expect(h.advanceTo(at(1, 14))).toEqual([]);
+    h.feed(0, { ts: at(1, 15) });
+    expect(h.advanceTo(at(1, 15))).toEqual([at(0)]);
+    // Firing is once per minute.
+    h.feed(0, { ts: at(1, 40) });
+    expect(h.advanceTo(at(1, 40))).toEqual([]);
+  });
+
+  test("out of order within the allowed lateness is counted on time", () => {
+    const h = new AggregatorHarness({ now: at(0), allowedLatenessMs: 15_000 });
+    h.feed(0, { ts: at(1, 10) });
+    h.advanceTo(at(1, 10));
+    expect(h.feed(0, { ts: at(0, 56) })).toEqual({ kind: "counted", minute: at(0) });
+  });
+
+  test("later than the watermark is counted as a late correction to its own minute", () => {
+    const h = new AggregatorHarness({ now: at(0), allowedLatenessMs: 15_000 });
+    h.feed(0, { ts: at(0, 30) });
+    h.feed(0, { ts: at(2) });
+    expect(h.advanceTo(at(2))).toEqual([at(0)]);
+    expect(h.feed(0, { ts: at(0, 45) })).toEqual({ kind: "late", minute: at(0) });
+    const plan = h.checkpoint();
+    expect(plan.partitions[0]?.late.clicks).toBe(1);
+    expect(totals(plan)).toEqual({ "0:US:ad-1": 2, "2:US:ad-1": 1 });
+  });
+
+  test("the combined watermark is the minimum over partitions", () => {
+    const h = new AggregatorHarness({ now: at(0), partitions: [0, 1] });
+    h.feed(0, { ts: at(5) });
+    h.feed(1, { ts: at(1, 30) });
+    expect(h.op.watermarks.current(h.now)).toBe(at(1, 15) - 1);
+    expect(h.advanceTo(h.now)).toEqual([]);
+  });
+
+  test("an idle partition stops holding the watermark back after the idle timeout", () => {
+    const h = new AggregatorHarness({ now: at(0), partitions: [0, 1], idleTimeoutMs: 30_000 });
+    h.feed(1, { ts: at(0, 5) });
+    h.feed(0, { ts: at(0, 6) });
+    h.now = at(0, 20);
+    h.feed(0, { ts: at(3) });
+    expect(h.advanceTo(at(0, 20))).toEqual([]);
+    // Partition 1 has been silent for 30 s of wall-clock time: it no longer counts.
+    h.now = at(0, 35);
+    h.feed(0, { ts: at(3, 1) });
+    expect(h.advanceTo(at(0, 35))).toEqual([at(0)]);
+  });
+
+  test("with every partition idle the most advanced one decides", () => {
+    const h = new AggregatorHarness({ now: at(0), partitions: [0, 1], idleTimeoutMs: 10_000 });
+    h.feed(0, { ts: at(0, 5) });
+    h.feed(1, { ts: at(2) });
+    expect(h.advanceTo(at(0))).toEqual([]);
+    expect(h.advanceTo(at(5))).toEqual([at(0)]);
+  });
+
+  test("many partitions: the minute fires when the slowest active one passes it", () => {
+    const parts = Array.from({ length: 64 }, (_, i) => i);
+    const h = new AggregatorHarness({ now: at(0), partitions: parts });
+    for (const p of parts) h.feed(p, { ts: at(0, p % 50), adId: `ad-${p}` });
+    for (const p of parts.slice(1)) h.feed(p, { ts: at(2) });
+    expect(h.advanceTo(at(0, 1))).toEqual([]);
+    h.feed(0, { ts: at(1, 16) });
+    expect(h.advanceTo(at(0, 2))).toEqual([at(0)]);
+    expect(Object.keys(totals(h.checkpoint())).length).toBe(64 + 1 + 1);
+  });
+
+  test("remote partitions (other workers' checkpoints) hold the watermark too", () => {
+    const h = new AggregatorHarness({ now: at(0), partitions: [0] });
+    h.feed(0, { ts: at(3) });
+    h.op.observeRemote(7, at(0, 30), at(0));
+    expect(h.advanceTo(at(0, 1))).toEqual([]);
+    h.op.observeRemote(7, at(3), at(0, 1));
+    expect(h.advanceTo(at(0, 2))).toEqual([at(2)].filter(() => false));
+    expect(h.op.advance(at(0, 2)).finalBefore).toBe(at(2));
+  });
+});
+
+describe("dedup", () => {
+  test("a duplicate within the horizon is dropped, wherever it falls in time", () => {
+    const h = new AggregatorHarness({ now: at(0), dedupHorizonMs: 10 * MINUTE_MS });
+    const id = randomUUID();
+    expect(h.feed(0, { eventId: id, ts: at(0, 1) }).kind).toBe("counted");
+    h.feed(0, { ts: at(9) });
+    expect(h.feed(0, { eventId: id, ts: at(0, 1) })).toEqual({ kind: "duplicate" });
+    expect(h.feed(0, { eventId: id.toUpperCase(), ts: at(0, 1) })).toEqual({ kind: "duplicate" });
+  });
+
+  test("a repeat outside the horizon is counted again (memory is bounded)", () => {
+    const h = new AggregatorHarness({ now: at(0), dedupHorizonMs: 2 * MINUTE_MS, allowedLatenessMs: 10 * MINUTE_MS });
+    const id = randomUUID();
+    h.feed(0, { eventId: id, ts: at(0, 1) });
+    h.feed(0, { ts: at(4) });
+    expect(h.feed(0, { eventId: id, ts: at(0, 1) }).kind).toBe("counted");
+  });
+
+  test("dedup state is per partition and bounded by eviction", () => {
+    const h = new AggregatorHarness({ now: at(0), partitions: [0, 1], dedupHorizonMs: MINUTE_MS });
+    const id = randomUUID();
+    h.feed(0, { eventId: id, ts: at(0, 1) });
+    expect(h.feed(1, { eventId: id, ts: at(0, 1) }).kind).toBe("counted");
+    for (let i = 0; i < 1000; i++) h.feed(0, { ts: at(0, 2) });
+    expect(h.op.dedupStats().ids).toBe(1002);
+    h.feed(0, { ts: at(5) });
+    expect(h.op.dedupStats().ids).toBe(2);
+  });
+
+  test("malformed input is rejected with a reason, never counted", () => {
+    const h = new AggregatorHarness({ now: at(0) });
+    expect(h.feed(0, "{not json")).toEqual({ kind: "rejected", reason: "malformed_json" });
+    expect(h.feed(0, '{"ad_id":"a"}')).toMatchObject({ kind: "rejected", reason: "missing_field:event_id" });
+    expect(h.checkpoint().partitions[0]?.counts.clicks).toBe(0);
+  });
+});
+
+describe("restart from a checkpoint", () => {
+  test("re-reading from dedupFromOffset rebuilds dedup exactly and counts nothing twice", () => {
+    const horizon = 3 * MINUTE_MS;
+    const h = new AggregatorHarness({ now: at(10), dedupHorizonMs: horizon, allowedLatenessMs: 5 * MINUTE_MS });
+    const ids: string[] = [];
+    for (let i = 0; i < 600; i++) {
+      const id = randomUUID();
+      ids.push(id);
+      h.feed(0, { eventId: id, ts: at(0, i), adId: `ad-${i % 7}` });
+    }
+    const plan = h.checkpoint();
+    const pp = plan.partitions[0]!;
+    expect(pp.nextOffset).toBe(600);
+    // Only the last 3-4 minutes of event time are inside the horizon.
+    expect(pp.dedupFromOffset).toBeGreaterThan(300);
+    expect(pp.dedupFromOffset).toBeLessThan(480);
+
+    // A fresh operator (a restarted worker) resumes from the stored checkpoint.
+    const restarted = new ClickAggregator({ dedupHorizonMs: horizon, allowedLatenessMs: 5 * MINUTE_MS });
+    const start = restarted.assign(
+      0,
+      { nextOffset: pp.nextOffset, seq: pp.seq, maxEventMs: pp.maxEventMs, dedupFromOffset: pp.dedupFromOffset },
+      at(10),
+    );
+    expect(start).toBe(pp.dedupFromOffset);
+    const log = h.log.get(0)!;
+    for (let o = start; o < log.length; o++) expect(restarted.process(0, o, log[o]!, at(10)).kind).toBe("replayed");
+    expect(restarted.advance(at(10)).finalBefore).toBe(h.op.advance(at(10)).finalBefore);
+
+    // Both operators now agree on every later event: duplicates of remembered ids are dropped,
+    // ids that fell out of the horizon are counted.
+    for (const [i, id] of ids.entries()) {
+      const value = JSON.stringify({
+        event_id: id,
+        ad_id: "ad-x",
+        click_timestamp: at(0, i),
+        user_id: "u",
+        ip: "::1",
+        country: "FR",
+      });
+      const a = h.op.process(0, 600 + i, value, at(10)).kind;
+      const b = restarted.process(0, 600 + i, value, at(10)).kind;
+      expect(b).toBe(a);
+    }
+    expect(restarted.plan(at(10)).partitions[0]?.counts.clicks).toBe(h.op.plan(at(10)).partitions[0]?.counts.clicks);
+  });
+
+  test("records before the restart point are skipped, not counted", () => {
+    const op = new ClickAggregator();
+    op.assign(3, { nextOffset: 10, seq: 4, maxEventMs: at(0), dedupFromOffset: 10 }, at(0));
+    expect(op.process(3, 9, "{}", at(0))).toEqual({ kind: "skipped" });
+    expect(op.process(9, 0, "{}", at(0))).toEqual({ kind: "skipped" });
+    const plan = op.plan(at(0));
+    expect(plan.partitions).toEqual([]);
+  });
+
+  test("a checkpoint plan carries the fencing condition and the next seq", () => {
+    const h = new AggregatorHarness({ now: at(0) });
+    h.feed(0, { ts: at(0, 1) });
+    const first = h.checkpoint().partitions[0]!;
+    expect([first.prevSeq, first.seq, first.prevNextOffset, first.nextOffset]).toEqual([0, 1, 0, 1]);
+    h.feed(0, { ts: at(0, 2) });
+    const second = h.checkpoint().partitions[0]!;
+    expect([second.prevSeq, second.seq, second.prevNextOffset, second.nextOffset]).toEqual([1, 2, 1, 2]);
+    expect(h.checkpoint().partitions).toEqual([]);
+  });
+});

@@ -1,0 +1,229 @@
+// The aggregation operator, pure: parse → validate → dedup → window → count, per partition,
+// with decisions returned as values. The worker (apps/aggregator) carries out the I/O: it
+// feeds Kafka records in, and writes checkpoint plans to Postgres and Redis.
+import { type ParseResult, parseClick, type RejectReason, type ValidateOptions } from "./click";
+import { MinuteCounts } from "./counts";
+import { DEFAULT_DEDUP_HORIZON_MS, PartitionDeduper } from "./dedup";
+import { MINUTE_MS, minuteOf } from "./time";
+import { type WatermarkOptions, WatermarkTracker } from "./watermark";
+
+export type Decision =
+  | { kind: "counted"; minute: number }
+  /** Counted as a correction to a minute that was already final. */
+  | { kind: "late"; minute: number }
+  | { kind: "duplicate" }
+  | { kind: "rejected"; reason: RejectReason; detail?: string }
+  /** Re-read to rebuild dedup state after a restart; counted before the checkpoint. */
+  | { kind: "replayed" }
+  /** Before the partition's restart point, or not ours: ignored. */
+  | { kind: "skipped" };
+
+/** What a partition's last checkpoint stored, to resume from. */
+export interface PartitionCheckpoint {
+  nextOffset: number;
+  seq: number;
+  maxEventMs: number;
+  dedupFromOffset: number;
+}
+
+export interface AggregatorOptions extends WatermarkOptions {
+  dedupHorizonMs?: number;
+  maxFutureMs?: number;
+  maxAgeMs?: number;
+}
+
+interface PartitionState {
+  // Checkpointed (restored on assignment).
+  nextOffset: number;
+  seq: number;
+  deduper: PartitionDeduper;
+  // Transient: counts since the last checkpoint, and the replay boundary.
+  counts: MinuteCounts;
+  late: MinuteCounts;
+  replayFrom: number;
+  replayUntil: number;
+  dirty: boolean;
+}
+
+export interface PartitionPlan {
+  partition: number;
+  /** The offset the previous checkpoint stored: the fencing condition of the write. */
+  prevNextOffset: number;
+  prevSeq: number;
+  nextOffset: number;
+  seq: number;
+  maxEventMs: number;
+  dedupFromOffset: number;
+  counts: MinuteCounts;
+  late: MinuteCounts;
+}
+
+export interface CheckpointPlan {
+  partitions: PartitionPlan[];
+  watermark: number | undefined;
+  /** Every minute before this boundary is final. */
+  finalBefore: number | undefined;
+  /** Minutes that became final since the previous plan (that this operator saw data for). */
+  fired: number[];
+}
+
+export class ClickAggregator {
+  readonly watermarks: WatermarkTracker;
+  private readonly parts = new Map<number, PartitionState>();
+  private readonly validate: ValidateOptions;
+  private readonly horizonMs: number;
+  private finalBefore: number | undefined;
+  /** Minutes seen since they were last fired, so a fire names real minutes only. */
+  private readonly openMinutes = new Set<number>();
+
+  constructor(opts: AggregatorOptions = {}) {
+    this.watermarks = new WatermarkTracker(opts);
+    this.horizonMs = opts.dedupHorizonMs ?? DEFAULT_DEDUP_HORIZON_MS;
+    this.validate = { nowMs: 0, maxFutureMs: opts.maxFutureMs, maxAgeMs: opts.maxAgeMs };
+  }
+
+  /**
+   * Takes ownership of a partition. Returns the offset to start reading from: before the
+   * checkpoint when dedup state must be rebuilt by re-reading (nothing is counted twice).
+   */
+  assign(partition: number, from: PartitionCheckpoint | undefined, nowMs: number): number {
+    const deduper = new PartitionDeduper(this.horizonMs);
+    const cp = from ?? { nextOffset: 0, seq: 0, maxEventMs: Number.NEGATIVE_INFINITY, dedupFromOffset: 0 };
+    if (from && Number.isFinite(from.maxEventMs)) {
+      deduper.restoreMaxEventTime(from.maxEventMs);
+      this.watermarks.observe(partition, from.maxEventMs, nowMs);
+    }
+    this.parts.set(partition, {
+      nextOffset: cp.nextOffset,
+      seq: cp.seq,
+      deduper,
+      counts: new MinuteCounts(),
+      late: new MinuteCounts(),
+      replayFrom: Math.min(cp.dedupFromOffset, cp.nextOffset),
+      replayUntil: cp.nextOffset,
+      dirty: false,
+    });
+    return Math.min(cp.dedupFromOffset, cp.nextOffset);
+  }
+
+  /** Drops a partition (rebalanced away): its uncheckpointed counts are re-read by the new owner. */
+  revoke(partition: number): void {
+    this.parts.delete(partition);
+    this.watermarks.forget(partition);
+  }
+
+  owned(): number[] {
+    return [...this.parts.keys()].sort((a, b) => a - b);
+  }
+
+  /** The offset the partition expects next (its restart point while replaying). */
+  position(partition: number): number | undefined {
+    return this.parts.get(partition)?.nextOffset;
+  }
+
+  /** Another worker's checkpoint: its partition's event-time progress, for the global watermark. */
+  observeRemote(partition: number, maxEventMs: number, activeAt: number): void {
+    if (!this.parts.has(partition)) this.watermarks.observe(partition, maxEventMs, activeAt);
+  }
+
+  process(partition: number, offset: number, value: string | null, nowMs: number): Decision {
+    const p = this.parts.get(partition);
+    if (!p) return { kind: "skipped" };
+    if (offset < p.replayFrom) return { kind: "skipped" };
+    const replaying = offset < p.replayUntil;
+    if (!replaying && offset < p.nextOffset) return { kind: "skipped" };
+    this.validate.nowMs = nowMs;
+    const parsed: ParseResult =
+      value === null ? { ok: false, reason: "malformed_json" } : parseClick(value, this.validate);
+    if (!replaying) {
+      p.nextOffset = offset + 1;
+      p.dirty = true;
+    }
+    if (!parsed.ok)
+      return replaying ? { kind: "replayed" } : { kind: "rejected", reason: parsed.reason, detail: parsed.detail };
+    const c = parsed.click;
+    const duplicate = p.deduper.check(c.eventId, c.ts, offset);
+    if (replaying) return { kind: "replayed" };
+    this.watermarks.observe(partition, c.ts, nowMs);
+    if (duplicate) return { kind: "duplicate" };
+    const minute = minuteOf(c.ts);
+    p.counts.add(minute, c.country, c.adId);
+    if (this.finalBefore !== undefined && minute < this.finalBefore) {
+      p.late.add(minute, c.country, c.adId);
+      return { kind: "late", minute };
+    }
+    this.openMinutes.add(minute);
+    return { kind: "counted", minute };
+  }
+
+  /** Advances the watermark to `nowMs`'s view and returns the minutes that fired. */
+  advance(nowMs: number): { watermark: number | undefined; finalBefore: number | undefined; fired: number[] } {
+    const watermark = this.watermarks.current(nowMs);
+    const fired: number[] = [];
+    if (watermark !== undefined) {
+      const boundary = minuteOf(watermark + 1);
+      if (this.finalBefore === undefined || boundary > this.finalBefore) {
+        this.finalBefore = boundary;
+        for (const m of this.openMinutes)
+          if (m + MINUTE_MS <= boundary) {
+            fired.push(m);
+            this.openMinutes.delete(m);
+          }
+      }
+    }
+    return { watermark, finalBefore: this.finalBefore, fired: fired.sort((a, b) => a - b) };
+  }
+
+  /** Everything to persist now. Nothing changes until `committed(plan)`. */
+  plan(nowMs: number): CheckpointPlan {
+    const { watermark, finalBefore, fired } = this.advance(nowMs);
+    const partitions: PartitionPlan[] = [];
+    for (const [partition, p] of this.parts) {
+      if (!p.dirty) continue;
+      const maxEventMs = p.deduper.maxEventTime;
+      partitions.push({
+        partition,
+        prevNextOffset: p.replayUntil,
+        prevSeq: p.seq,
+        nextOffset: p.nextOffset,
+        seq: p.seq + 1,
+        maxEventMs: Number.isFinite(maxEventMs) ? maxEventMs : 0,
+        dedupFromOffset: p.deduper.rebuildFromOffset() ?? p.nextOffset,
+        counts: p.counts,
+        late: p.late,
+      });
+    }
+    return { partitions, watermark, finalBefore, fired };
+  }
+
+  /** The plan is durable: start the next interval. */
+  committed(plan: CheckpointPlan): void {
+    for (const pp of plan.partitions) {
+      const p = this.parts.get(pp.partition);
+      if (!p) continue;
+      p.seq = pp.seq;
+      p.replayFrom = pp.nextOffset;
+      p.replayUntil = pp.nextOffset;
+      p.counts = new MinuteCounts();
+      p.late = new MinuteCounts();
+      p.dirty = p.nextOffset !== pp.nextOffset;
+    }
+  }
+
+  /** Clicks counted since the last checkpoint, over all partitions (for backpressure). */
+  pendingClicks(): number {
+    let n = 0;
+    for (const p of this.parts.values()) n += p.counts.clicks;
+    return n;
+  }
+
+  dedupStats(): { ids: number; bytes: number } {
+    let ids = 0;
+    let bytes = 0;
+    for (const p of this.parts.values()) {
+      ids += p.deduper.size;
+      bytes += p.deduper.bytes;
+    }
+    return { ids, bytes };
+  }
+}

@@ -1,0 +1,92 @@
+// Click counts per (event-time minute, country, ad): the star-schema cells. Accumulated
+// between checkpoints and flushed as deltas; totals are sums over countries.
+
+/** One cell delta: clicks of `adId` in `minute` from `country`. */
+export interface CountDelta {
+  minute: number;
+  country: string;
+  adId: string;
+  clicks: number;
+}
+
+export class MinuteCounts {
+  private readonly cells = new Map<number, Map<string, Map<string, number>>>();
+  private total = 0;
+
+  add(minute: number, country: string, adId: string, clicks = 1): void {
+    let byCountry = this.cells.get(minute);
+    if (!byCountry) {
+      byCountry = new Map();
+      this.cells.set(minute, byCountry);
+    }
+    let byAd = byCountry.get(country);
+    if (!byAd) {
+      byAd = new Map();
+      byCountry.set(country, byAd);
+    }
+    byAd.set(adId, (byAd.get(adId) ?? 0) + clicks);
+    this.total += clicks;
+  }
+
+  /** Clicks added since the last clear. */
+  get clicks(): number {
+    return this.total;
+  }
+
+  get isEmpty(): boolean {
+    return this.total === 0;
+  }
+
+  minutes(): number[] {
+    return [...this.cells.keys()].sort((a, b) => a - b);
+  }
+
+  *deltas(): IterableIterator<CountDelta> {
+    for (const [minute, byCountry] of this.cells)
+      for (const [country, byAd] of byCountry)
+        for (const [adId, clicks] of byAd) yield { minute, country, adId, clicks };
+  }
+
+  /** Column arrays for a single `unnest` upsert. */
+  columns(): { adIds: string[]; minutes: number[]; countries: string[]; clicks: number[] } {
+    const adIds: string[] = [];
+    const minutes: number[] = [];
+    const countries: string[] = [];
+    const clicks: number[] = [];
+    for (const d of this.deltas()) {
+      adIds.push(d.adId);
+      minutes.push(d.minute);
+      countries.push(d.country);
+      clicks.push(d.clicks);
+    }
+    return { adIds, minutes, countries, clicks };
+  }
+
+  /** Flat [minute, country, adId, clicks, …] tuples (the Redis outbox format). */
+  flat(): (string | number)[] {
+    const out: (string | number)[] = [];
+    for (const d of this.deltas()) out.push(d.minute, d.country, d.adId, d.clicks);
+    return out;
+  }
+
+  /** Per-ad totals of one minute over all countries, or one country. */
+  adTotals(minute: number, country?: string): Map<string, number> {
+    const out = new Map<string, number>();
+    const byCountry = this.cells.get(minute);
+    if (!byCountry) return out;
+    for (const [c, byAd] of byCountry) {
+      if (country !== undefined && c !== country) continue;
+      for (const [ad, n] of byAd) out.set(ad, (out.get(ad) ?? 0) + n);
+    }
+    return out;
+  }
+
+  mergeFrom(other: MinuteCounts): void {
+    for (const d of other.deltas()) this.add(d.minute, d.country, d.adId, d.clicks);
+  }
+
+  clear(): void {
+    this.cells.clear();
+    this.total = 0;
+  }
+}

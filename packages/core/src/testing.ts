@@ -1,0 +1,56 @@
+// A test harness for the aggregation operator, in the spirit of Flink's TriggerTestHarness:
+// feed events with explicit wall-clock and event times, advance, and read what fired.
+import { randomUUID } from "node:crypto";
+import { type AggregatorOptions, type CheckpointPlan, ClickAggregator, type Decision } from "./aggregator";
+
+export interface TestClick {
+  eventId?: string;
+  adId?: string;
+  ts: number;
+  country?: string;
+}
+
+export class AggregatorHarness {
+  readonly op: ClickAggregator;
+  now: number;
+  private readonly offsets = new Map<number, number>();
+  readonly log = new Map<number, (string | null)[]>();
+
+  constructor(opts: AggregatorOptions & { now: number; partitions?: number[] }) {
+    this.op = new ClickAggregator(opts);
+    this.now = opts.now;
+    for (const p of opts.partitions ?? [0]) this.op.assign(p, undefined, this.now);
+  }
+
+  /** Appends the event to the partition's log and processes it. */
+  feed(partition: number, c: TestClick | string): Decision {
+    const value =
+      typeof c === "string"
+        ? c
+        : JSON.stringify({
+            event_id: c.eventId ?? randomUUID(),
+            ad_id: c.adId ?? "ad-1",
+            click_timestamp: c.ts,
+            user_id: "u-1",
+            ip: "10.0.0.1",
+            country: c.country ?? "US",
+          });
+    const offset = this.offsets.get(partition) ?? 0;
+    this.offsets.set(partition, offset + 1);
+    const log = this.log.get(partition) ?? [];
+    log.push(value);
+    this.log.set(partition, log);
+    return this.op.process(partition, offset, value, this.now);
+  }
+
+  advanceTo(now: number): number[] {
+    this.now = now;
+    return this.op.advance(now).fired;
+  }
+
+  checkpoint(): CheckpointPlan {
+    const plan = this.op.plan(this.now);
+    this.op.committed(plan);
+    return plan;
+  }
+}
