@@ -223,3 +223,15 @@ describe("restart from a checkpoint", () => {
     expect(h.checkpoint().partitions).toEqual([]);
   });
 });
+
+describe("assignment", () => {
+  test("an assigned partition not yet read holds the watermark until it turns idle", () => {
+    const h = new AggregatorHarness({ now: at(0), partitions: [0, 1], idleTimeoutMs: 10_000 });
+    h.feed(0, { ts: at(5) });
+    expect(h.op.advance(at(0, 5)).finalBefore).toBeUndefined();
+    h.feed(1, { ts: at(0, 30) });
+    expect(h.op.advance(at(0, 6)).finalBefore).toBe(at(0));
+    // Partition 1 goes quiet: after the idle timeout partition 0 alone decides.
+    expect(h.op.advance(at(0, 20)).finalBefore).toBe(at(4));
+  });
+});

@@ -89,9 +89,12 @@ export class ClickAggregator {
   assign(partition: number, from: PartitionCheckpoint | undefined, nowMs: number): number {
     const deduper = new PartitionDeduper(this.horizonMs);
     const cp = from ?? { nextOffset: 0, seq: 0, maxEventMs: Number.NEGATIVE_INFINITY, dedupFromOffset: 0 };
+    this.watermarks.forget(partition);
     if (from && Number.isFinite(from.maxEventMs)) {
       deduper.restoreMaxEventTime(from.maxEventMs);
       this.watermarks.observe(partition, from.maxEventMs, nowMs);
+    } else {
+      this.watermarks.register(partition, nowMs);
     }
     this.parts.set(partition, {
       nextOffset: cp.nextOffset,

@@ -35,6 +35,14 @@ export class WatermarkTracker {
     }
   }
 
+  /**
+   * A partition we own but have not read from yet: it holds the watermark back (its events may
+   * be older than everyone else's) until it shows progress or turns idle.
+   */
+  register(p: number, activeAt: number): void {
+    if (!this.partitions.has(p)) this.partitions.set(p, { maxTs: Number.NEGATIVE_INFINITY, activeAt });
+  }
+
   maxEventTime(p: number): number | undefined {
     return this.partitions.get(p)?.maxTs;
   }
@@ -56,6 +64,7 @@ export class WatermarkTracker {
       if (any === undefined || wm > any) any = wm;
       if (nowMs - c.activeAt < this.idleTimeoutMs && (active === undefined || wm < active)) active = wm;
     }
-    return active ?? any;
+    const wm = active ?? any;
+    return wm !== undefined && Number.isFinite(wm) ? wm : undefined;
   }
 }

@@ -1,5 +1,10 @@
-// Public surface of @adclicks/db: schema, clients, migrations, the Redis key space.
+// Public surface of @adclicks/db: schema, clients, migrations, checkpoints, the Redis key space.
+export * from "./checkpoints";
 export * from "./client";
+export * from "./finality";
+export * from "./live-windows";
 export * from "./migrate";
 export * from "./redis-keys";
 export * as schema from "./schema";
+export * as authSchema from "./auth-schema";
+export * as catalogSchema from "./catalog-schema";

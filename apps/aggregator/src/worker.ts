@@ -1,0 +1,345 @@
+// The aggregator worker: a Kafka consumer-group member that feeds records to the pure operator
+// (@adclicks/core), checkpoints to Postgres exactly once, mirrors deltas into the Redis live
+// windows, and publishes final minutes. All state changes run one at a time (`exclusive`).
+import { type AggregatorOptions, ClickAggregator, isoMinute, topN } from "@adclicks/core";
+import {
+  applyDeltas,
+  CheckpointFencedError,
+  commitCheckpoint,
+  loadCheckpoints,
+  loadMinutesToPublish,
+  loadOutbox,
+  markMinutePublished,
+  type RedisKeys,
+  rebuildLiveWindows,
+} from "@adclicks/db";
+import { deadLetterMessage, type TopicNames } from "@adclicks/kafka";
+import type { Redis } from "ioredis";
+import type { Consumer, EachBatchPayload, Kafka, Message, Producer } from "kafkajs";
+import type pg from "pg";
+import type { Logger } from "pino";
+import * as metrics from "./metrics";
+
+export interface WorkerConfig {
+  kafka: Kafka;
+  topics: TopicNames;
+  group: string;
+  pool: pg.Pool;
+  redis: Redis;
+  keys: RedisKeys;
+  checkpointIntervalMs: number;
+  sessionTimeoutMs: number;
+  publishTopN: number;
+  operator: AggregatorOptions;
+  log: Logger;
+}
+
+interface RedisEntry {
+  partition: number;
+  seq: number;
+  deltas: (string | number)[];
+}
+
+const MAX_REDIS_QUEUE = 500;
+
+export class AggregatorWorker {
+  private readonly op: ClickAggregator;
+  private readonly consumer: Consumer;
+  private readonly producer: Producer;
+  private readonly log: Logger;
+
+  // Serializes batches, checkpoints, assignments and shutdown.
+  private chain: Promise<unknown> = Promise.resolve();
+  // Read position per partition (the next offset we accept), and a gap we already re-sought.
+  private readonly expected = new Map<number, number>();
+  private readonly gapSeen = new Map<number, number>();
+  private assignment = new Set<number>();
+  // Dead letters buffered until the next checkpoint: sent (acks=all) before offsets move past them.
+  private dlq: Message[] = [];
+  // Deltas committed to Postgres and not yet in Redis, plus the ones applied since the last commit.
+  private redisQueue: RedisEntry[] = [];
+  private appliedOutbox: { partition: number; seq: number }[] = [];
+  private reloadOutbox = true;
+  private lastCheckpointAt = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private stopping = false;
+
+  constructor(private readonly cfg: WorkerConfig) {
+    this.op = new ClickAggregator(cfg.operator);
+    this.log = cfg.log;
+    this.consumer = cfg.kafka.consumer({
+      groupId: cfg.group,
+      sessionTimeout: cfg.sessionTimeoutMs,
+      heartbeatInterval: Math.floor(cfg.sessionTimeoutMs / 10),
+      rebalanceTimeout: 60_000,
+      maxBytesPerPartition: 4 * 1024 * 1024,
+      maxBytes: 32 * 1024 * 1024,
+      maxWaitTimeInMs: 250,
+    });
+    this.producer = cfg.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  }
+
+  async start(): Promise<void> {
+    const { topics } = this.cfg;
+    await this.producer.connect();
+    await this.ensureLiveWindows();
+    await this.consumer.connect();
+    this.consumer.on(this.consumer.events.GROUP_JOIN, (e) => {
+      const parts = e.payload.memberAssignment[topics.clicks] ?? [];
+      void this.exclusive(async () => this.onAssignment(parts));
+    });
+    this.consumer.on(this.consumer.events.CRASH, (e) => {
+      this.log.error({ err: e.payload.error, restart: e.payload.restart }, "kafka consumer crashed");
+    });
+    await this.consumer.subscribe({ topic: topics.clicks, fromBeginning: true });
+    await this.consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: 1,
+      eachBatch: (payload) => this.exclusive(() => this.onBatch(payload)),
+    });
+    const tick = Math.max(25, Math.floor(this.cfg.checkpointIntervalMs / 2));
+    this.timer = setInterval(() => {
+      if (this.stopping || Date.now() - this.lastCheckpointAt < this.cfg.checkpointIntervalMs) return;
+      this.exclusive(() => this.checkpoint()).catch((err) => this.log.error({ err }, "checkpoint failed"));
+    }, tick);
+    this.log.info({ group: this.cfg.group, topic: topics.clicks }, "aggregator started");
+  }
+
+  /** Graceful stop: no more fetching, a final checkpoint, leave the group. */
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    if (this.timer) clearInterval(this.timer);
+    await this.consumer.stop().catch(() => {});
+    await this.exclusive(() => this.checkpoint()).catch((err) => this.log.error({ err }, "final checkpoint failed"));
+    await this.consumer.disconnect().catch(() => {});
+    await this.producer.disconnect().catch(() => {});
+    this.log.info("aggregator stopped");
+  }
+
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.chain.then(fn, fn);
+    this.chain = run.catch(() => {});
+    return run;
+  }
+
+  private onAssignment(partitions: number[]): void {
+    this.assignment = new Set(partitions);
+    for (const p of this.op.owned()) {
+      if (!this.assignment.has(p)) {
+        // Uncheckpointed counts are dropped: the new owner re-reads them from the stored offset.
+        this.op.revoke(p);
+        this.expected.delete(p);
+        metrics.consumerLag.remove(String(p));
+      }
+    }
+    this.log.info({ partitions }, "partitions assigned");
+  }
+
+  private async onBatch({ batch, resolveOffset, heartbeat, isStale }: EachBatchPayload): Promise<void> {
+    const p = batch.partition;
+    const topic = this.cfg.topics.clicks;
+    if (this.stopping || isStale()) return;
+    if (!this.expected.has(p)) {
+      const stored = await this.retry("load checkpoints", () => loadCheckpoints(this.cfg.pool, this.cfg.group, topic));
+      const start = this.op.assign(p, stored.get(p), Date.now());
+      this.expected.set(p, start);
+      this.reloadOutbox = true;
+      this.log.info({ partition: p, start, checkpoint: stored.get(p) }, "partition resumed from Postgres checkpoint");
+      this.consumer.seek({ topic, partition: p, offset: String(start) });
+      return;
+    }
+    let next = this.expected.get(p) ?? 0;
+    const msgs = batch.messages;
+    const first = msgs[0];
+    if (!first) return;
+    if (Number(first.offset) > next && this.gapSeen.get(p) !== next) {
+      // Fetched from a position other than ours (a stale fetch): go back once. A gap that is
+      // still there after that is real (transaction markers), and is accepted.
+      this.gapSeen.set(p, next);
+      this.consumer.seek({ topic, partition: p, offset: String(next) });
+      return;
+    }
+    const now = Date.now();
+    let last: string | undefined;
+    for (const m of msgs) {
+      last = m.offset;
+      const offset = Number(m.offset);
+      if (offset < next) continue;
+      const value = m.value === null ? null : m.value.toString("utf8");
+      const d = this.op.process(p, offset, value, now);
+      next = offset + 1;
+      metrics.events.inc({ decision: d.kind });
+      if (d.kind === "rejected") {
+        metrics.deadLetters.inc({ reason: d.reason });
+        this.dlq.push(
+          deadLetterMessage({
+            reason: d.reason,
+            detail: d.detail,
+            source: "aggregator",
+            payload: m.value ?? Buffer.alloc(0),
+            topic,
+            partition: p,
+            offset: m.offset,
+            rejectedAt: now,
+          }),
+        );
+      }
+    }
+    this.expected.set(p, next);
+    if (last !== undefined) resolveOffset(last);
+    metrics.consumerLag.set({ partition: String(p) }, Math.max(0, Number(batch.highWatermark) - next));
+    if (Date.now() - this.lastCheckpointAt >= this.cfg.checkpointIntervalMs) await this.checkpoint();
+    await heartbeat();
+  }
+
+  private async checkpoint(): Promise<void> {
+    this.lastCheckpointAt = Date.now();
+    if (this.dlq.length > 0) {
+      const messages = this.dlq;
+      await this.retry("send dead letters", () =>
+        this.producer.send({ topic: this.cfg.topics.deadLetters, acks: -1, messages }),
+      );
+      this.dlq = [];
+    }
+    const plan = this.op.plan(Date.now());
+    const applied = this.appliedOutbox;
+    const started = process.hrtime.bigint();
+    let result: Awaited<ReturnType<typeof commitCheckpoint>>;
+    try {
+      result = await this.retry("checkpoint", () =>
+        commitCheckpoint(this.cfg.pool, {
+          consumer: this.cfg.group,
+          topic: this.cfg.topics.clicks,
+          plan,
+          appliedOutbox: applied,
+        }),
+      );
+    } catch (err) {
+      if (!(err instanceof CheckpointFencedError)) throw err;
+      metrics.checkpointFailures.inc({ kind: "fenced" });
+      this.log.warn({ partitions: err.partitions }, "checkpoint fenced: partitions re-initialize from Postgres");
+      for (const p of err.partitions) {
+        this.op.revoke(p);
+        this.expected.delete(p);
+      }
+      return;
+    }
+    metrics.checkpointSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
+    this.appliedOutbox = this.appliedOutbox.slice(applied.length);
+    this.op.committed(plan);
+    const now = Date.now();
+    for (const cp of result.checkpoints.values()) this.op.observeRemote(cp.partition, cp.maxEventMs, cp.updatedAtMs);
+    if (plan.watermark !== undefined) metrics.watermarkSeconds.set(plan.watermark / 1000);
+    const offsets: { topic: string; partition: number; offset: string }[] = [];
+    for (const pp of plan.partitions) {
+      offsets.push({ topic: this.cfg.topics.clicks, partition: pp.partition, offset: String(pp.nextOffset) });
+      if (pp.counts.isEmpty) continue;
+      this.redisQueue.push({ partition: pp.partition, seq: pp.seq, deltas: pp.counts.flat() });
+      metrics.eventToCountedSeconds.observe(Math.max(0, now - pp.maxEventMs) / 1000);
+    }
+    metrics.dedupIds.set(this.op.dedupStats().ids);
+    // Kafka offsets are only a hint (for lag tools); Postgres holds the real ones.
+    if (offsets.length > 0) this.consumer.commitOffsets(offsets).catch(() => {});
+    if (result.finalized.length > 0) this.log.info({ minutes: result.finalized.map(isoMinute) }, "minutes final");
+    await this.syncRedis();
+    await this.publishFinalMinutes();
+  }
+
+  /** Applies committed deltas to Redis in order; on trouble keeps them for the next tick. */
+  private async syncRedis(): Promise<void> {
+    const { pool, redis, keys, group } = this.cfg;
+    try {
+      if (this.reloadOutbox) {
+        // The outbox holds every committed, unapplied delta (ours, and a previous owner's).
+        this.redisQueue = await loadOutbox(pool, group, this.op.owned());
+        this.reloadOutbox = false;
+      }
+      while (this.redisQueue.length > 0) {
+        const e = this.redisQueue[0]!;
+        const r = await applyDeltas(redis, keys, group, e.partition, e.seq, e.deltas);
+        metrics.redisApplies.inc({ result: r });
+        if (r === "not_ready") {
+          await this.ensureLiveWindows();
+          return;
+        }
+        this.appliedOutbox.push({ partition: e.partition, seq: e.seq });
+        this.redisQueue.shift();
+      }
+    } catch (err) {
+      metrics.redisApplies.inc({ result: "error" });
+      this.log.warn({ err: String(err), queued: this.redisQueue.length }, "redis apply failed; will retry");
+      if (this.redisQueue.length > MAX_REDIS_QUEUE) {
+        // Bounded memory: the outbox in Postgres still has them all.
+        this.redisQueue = [];
+        this.reloadOutbox = true;
+      }
+    }
+  }
+
+  private async ensureLiveWindows(): Promise<void> {
+    const { pool, redis, keys, group } = this.cfg;
+    try {
+      if ((await redis.hget(keys.meta, "ready")) === "1") return;
+      const started = Date.now();
+      const r = await rebuildLiveWindows(pool, redis, keys, group);
+      if (r.rebuilt) this.log.warn({ rows: r.rows, ms: Date.now() - started }, "live windows rebuilt from Postgres");
+    } catch (err) {
+      this.log.warn({ err: String(err) }, "live-window rebuild failed; will retry");
+    }
+  }
+
+  /** Publishes final minutes (and republishes corrected ones) to the compacted counts topic. */
+  private async publishFinalMinutes(): Promise<void> {
+    try {
+      for (const m of await loadMinutesToPublish(this.cfg.pool)) {
+        const minute = isoMinute(m.minute);
+        const messages: Message[] = m.ads.map((a) => ({
+          key: `${a.adId}:${minute}`,
+          value: JSON.stringify({ ad_id: a.adId, minute, count: a.clicks, final: true }),
+        }));
+        const top = topN(
+          m.ads.map((a) => [a.adId, a.clicks] as [string, number]),
+          this.cfg.publishTopN,
+        );
+        messages.push({
+          key: `top:${minute}`,
+          value: JSON.stringify({
+            minute,
+            late_clicks: m.lateClicks,
+            top: top.map((t) => ({ ad_id: t.adId, count: t.count })),
+          }),
+        });
+        for (let i = 0; i < messages.length; i += 10_000) {
+          await this.producer.send({
+            topic: this.cfg.topics.counts,
+            acks: -1,
+            messages: messages.slice(i, i + 10_000),
+          });
+        }
+        await markMinutePublished(this.cfg.pool, m.minute, m.lateClicks);
+        metrics.minutesPublished.inc();
+      }
+    } catch (err) {
+      // Unpublished minutes stay marked in Postgres and are retried on the next checkpoint.
+      this.log.warn({ err: String(err) }, "publishing final minutes failed; will retry");
+    }
+  }
+
+  /** Retries an operation with capped exponential backoff; never gives up while running. */
+  private async retry<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await fn();
+      } catch (err) {
+        if (err instanceof CheckpointFencedError) throw err;
+        if (this.stopping && attempt >= 3) throw err;
+        metrics.checkpointFailures.inc({ kind: what });
+        const delay = Math.min(100 * 2 ** attempt, 5_000);
+        this.log.warn({ err: String(err), attempt, delay }, `${what} failed; retrying`);
+        await new Promise((r) => setTimeout(r, delay));
+      }
+    }
+  }
+}

@@ -1,0 +1,136 @@
+// Integration-test plumbing for the aggregator: run workers as real child processes (so they
+// can be SIGKILLed), produce traffic with every codec, and read back what Postgres, Redis and
+// Kafka hold.
+import { type ChildProcess, spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { createPool, createRedis, ROLLING_WINDOWS, redisKeys } from "@adclicks/db";
+import type { TestEnv } from "@adclicks/test-utils";
+import kafkajs from "kafkajs";
+import type pg from "pg";
+import { cellKey } from "./events";
+
+const MAIN = fileURLToPath(new URL("../src/main.ts", import.meta.url));
+const { CompressionTypes } = kafkajs;
+
+export interface WorkerProcess {
+  proc: ChildProcess;
+  output: string[];
+  exited: Promise<number | null>;
+  kill(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+export function spawnWorker(env: TestEnv, extra: Record<string, string> = {}): WorkerProcess {
+  const proc = spawn(process.execPath, ["--import", "tsx", MAIN], {
+    env: env.childEnv({
+      AGGREGATOR_GROUP: `agg-${env.id}`,
+      METRICS_PORT: "0",
+      CHECKPOINT_INTERVAL_MS: "250",
+      IDLE_TIMEOUT_MS: "3000",
+      KAFKA_SESSION_TIMEOUT_MS: "6000",
+      LOG_LEVEL: "warn",
+      ...extra,
+    }),
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const output: string[] = [];
+  proc.stdout?.on("data", (d) => output.push(String(d)));
+  proc.stderr?.on("data", (d) => output.push(String(d)));
+  const exited = new Promise<number | null>((resolve) => proc.on("exit", (code) => resolve(code)));
+  return {
+    proc,
+    output,
+    exited,
+    kill: async (signal = "SIGTERM") => {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
+      return exited;
+    },
+  };
+}
+
+/** Produces with every codec kafkajs can write (none, gzip, snappy, lz4), round-robin by chunk. */
+export async function produce(env: TestEnv, messages: { key: string; value: string }[], chunk = 2_000): Promise<void> {
+  const producer = env.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  const codecs = [CompressionTypes.None, CompressionTypes.GZIP, CompressionTypes.Snappy, CompressionTypes.LZ4];
+  try {
+    for (let i = 0, n = 0; i < messages.length; i += chunk, n++) {
+      await producer.send({
+        topic: env.topics.clicks,
+        acks: -1,
+        compression: codecs[n % codecs.length],
+        messages: messages.slice(i, i + chunk),
+      });
+    }
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+export async function rollupCells(pool: pg.Pool): Promise<Map<string, number>> {
+  const { rows } = await pool.query<{ ad_id: string; m: number; country: string; clicks: number }>(
+    "select ad_id, (extract(epoch from minute) * 1000)::bigint as m, country, clicks from click_rollups",
+  );
+  return new Map(rows.map((r) => [cellKey(r.ad_id, r.m, r.country), r.clicks]));
+}
+
+/** Sum of stored next offsets: equals the number of produced records once all are consumed. */
+export async function checkpointedOffsets(pool: pg.Pool, group: string): Promise<number> {
+  const { rows } = await pool.query<{ n: number | null }>(
+    "select sum(next_offset)::bigint as n from consumer_checkpoints where consumer = $1",
+    [group],
+  );
+  return rows[0]?.n ?? 0;
+}
+
+/** Per-ad totals over the M minutes (head-M, head] from Postgres, and the same from Redis. */
+export async function compareLiveWindows(env: TestEnv, pool: pg.Pool, country?: string) {
+  const redis = createRedis(env.redisUrl);
+  const keys = redisKeys(env.redisPrefix);
+  try {
+    const head = Number(await redis.hget(keys.meta, "head"));
+    const out: { window: number; redis: [string, number][]; postgres: [string, number][] }[] = [];
+    for (const w of ROLLING_WINDOWS) {
+      const raw = await redis.zrange(keys.window(w, country), "0", "-1", "WITHSCORES");
+      const fromRedis: [string, number][] = [];
+      for (let i = 0; i < raw.length; i += 2) fromRedis.push([raw[i]!, Number(raw[i + 1])]);
+      const { rows } = await pool.query<{ ad_id: string; n: number }>(
+        `select ad_id, sum(clicks)::bigint as n from click_rollups
+          where minute > to_timestamp($1 / 1000.0) and minute <= to_timestamp($2 / 1000.0)
+            and ($3::text is null or country = $3) group by ad_id`,
+        [head - w * 60_000, head, country ?? null],
+      );
+      const sort = (a: [string, number][]) => a.sort((x, y) => (x[0] < y[0] ? -1 : 1));
+      out.push({ window: w, redis: sort(fromRedis), postgres: sort(rows.map((r) => [r.ad_id, r.n])) });
+    }
+    return { head, windows: out };
+  } finally {
+    redis.disconnect();
+  }
+}
+
+export async function consumeAll(env: TestEnv, topic: string, expected: number, timeoutMs = 60_000) {
+  const consumer = env.kafka.consumer({ groupId: `reader-${env.id}-${topic}`, maxWaitTimeInMs: 200 });
+  const values: { key: string | null; value: string | null }[] = [];
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  const done = new Promise<void>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`read ${values.length}/${expected} from ${topic}`)), timeoutMs);
+    void consumer.run({
+      eachMessage: async ({ message }) => {
+        values.push({ key: message.key?.toString() ?? null, value: message.value?.toString() ?? null });
+        if (values.length >= expected) {
+          clearTimeout(t);
+          resolve();
+        }
+      },
+    });
+  });
+  try {
+    await done;
+  } finally {
+    await consumer.disconnect();
+  }
+  return values;
+}
+
+export { createPool };

@@ -1,0 +1,212 @@
+// The exactly-once write path: one Postgres transaction stores a checkpoint's rollup deltas,
+// each partition's next offset (fenced by its seq), the Redis outbox, late corrections and
+// minute finality. Kafka offsets are only a hint; these rows are the truth.
+import type { CheckpointPlan, PartitionCheckpoint } from "@adclicks/core";
+import { MinuteCounts } from "@adclicks/core";
+import type pg from "pg";
+
+export interface StoredCheckpoint extends PartitionCheckpoint {
+  partition: number;
+  updatedAtMs: number;
+}
+
+/** Raised when another worker advanced a partition first (rebalance or zombie): nothing was written. */
+export class CheckpointFencedError extends Error {
+  constructor(readonly partitions: number[]) {
+    super(`checkpoint fenced: partitions ${partitions.join(",")} were advanced by another worker`);
+  }
+}
+
+export async function loadCheckpoints(
+  pool: pg.Pool | pg.PoolClient,
+  consumer: string,
+  topic: string,
+): Promise<Map<number, StoredCheckpoint>> {
+  const { rows } = await pool.query<{
+    partition: number;
+    next_offset: number;
+    seq: number;
+    max_event_ms: number;
+    dedup_from_offset: number;
+    updated_ms: number;
+  }>(
+    `select partition, next_offset, seq, max_event_ms, dedup_from_offset,
+            (extract(epoch from updated_at) * 1000)::bigint as updated_ms
+       from consumer_checkpoints where consumer = $1 and topic = $2`,
+    [consumer, topic],
+  );
+  return new Map(
+    rows.map((r) => [
+      r.partition,
+      {
+        partition: r.partition,
+        nextOffset: r.next_offset,
+        seq: r.seq,
+        maxEventMs: r.max_event_ms,
+        dedupFromOffset: r.dedup_from_offset,
+        updatedAtMs: r.updated_ms,
+      },
+    ]),
+  );
+}
+
+export interface CommitInput {
+  consumer: string;
+  topic: string;
+  plan: CheckpointPlan;
+  /** Outbox entries Redis has applied since the last commit: deleted in this transaction. */
+  appliedOutbox: { partition: number; seq: number }[];
+}
+
+export interface CommitResult {
+  /** Minutes this transaction made final (this worker publishes them). */
+  finalized: number[];
+  /** Every partition's stored progress after the commit (other workers' too). */
+  checkpoints: Map<number, StoredCheckpoint>;
+}
+
+const UPSERT_ROLLUPS = `
+  insert into click_rollups (ad_id, minute, country, clicks)
+  select a, to_timestamp(m / 1000.0), c, n
+    from unnest($1::text[], $2::bigint[], $3::text[], $4::bigint[]) as u(a, m, c, n)
+  on conflict (ad_id, minute, country) do update set clicks = click_rollups.clicks + excluded.clicks`;
+
+// Cells whose minute is already final are corrections: recorded, and the minute republished.
+const RECORD_LATE = `
+  with d as (
+    select a, to_timestamp(m / 1000.0) as minute, c, n
+      from unnest($1::text[], $2::bigint[], $3::text[], $4::bigint[]) as u(a, m, c, n)
+  ), late as (
+    select d.* from d join minute_status s on s.minute = d.minute and s.final_at is not null
+  ), ins as (
+    insert into late_events (ad_id, minute, country, clicks) select a, minute, c, n from late
+  )
+  update minute_status s set late_clicks = s.late_clicks + x.n, needs_republish = true
+    from (select minute, sum(n) as n from late group by minute) x
+   where s.minute = x.minute`;
+
+export async function commitCheckpoint(pool: pg.Pool, input: CommitInput): Promise<CommitResult> {
+  const { consumer, topic, plan } = input;
+  // Hot ads may put one cell in several partitions: one upsert must not touch a row twice.
+  const merged = new MinuteCounts();
+  for (const pp of plan.partitions) merged.mergeFrom(pp.counts);
+  const cols = sortedColumns(merged);
+  const client = await pool.connect();
+  try {
+    await client.query("begin");
+    const fenced = await advanceOffsets(client, consumer, topic, plan);
+    if (fenced.length > 0) {
+      await client.query("rollback");
+      throw new CheckpointFencedError(fenced);
+    }
+    if (cols[0].length > 0) {
+      const args = [cols[0], cols[1], cols[2], cols[3]];
+      await client.query(UPSERT_ROLLUPS, args);
+      await client.query(
+        `insert into minute_status (minute) select distinct to_timestamp(m / 1000.0) from unnest($1::bigint[]) as m
+         on conflict do nothing`,
+        [merged.minutes()],
+      );
+      await client.query(RECORD_LATE, args);
+    }
+    for (const pp of plan.partitions) {
+      if (pp.counts.isEmpty) continue;
+      await client.query("insert into redis_outbox (consumer, partition, seq, deltas) values ($1, $2, $3, $4)", [
+        consumer,
+        pp.partition,
+        pp.seq,
+        JSON.stringify(pp.counts.flat()),
+      ]);
+    }
+    if (input.appliedOutbox.length > 0) {
+      await client.query(
+        `delete from redis_outbox o using unnest($2::int[], $3::bigint[]) as u(p, s)
+          where o.consumer = $1 and o.partition = u.p and o.seq <= u.s`,
+        [consumer, input.appliedOutbox.map((a) => a.partition), input.appliedOutbox.map((a) => a.seq)],
+      );
+    }
+    let finalized: number[] = [];
+    if (plan.finalBefore !== undefined) {
+      const res = await client.query<{ ms: number }>(
+        `update minute_status set final_at = now()
+          where minute < to_timestamp($1 / 1000.0) and final_at is null
+          returning (extract(epoch from minute) * 1000)::bigint as ms`,
+        [plan.finalBefore],
+      );
+      finalized = res.rows.map((r) => r.ms).sort((a, b) => a - b);
+    }
+    const checkpoints = await loadCheckpoints(client, consumer, topic);
+    await client.query("commit");
+    return { finalized, checkpoints };
+  } catch (err) {
+    await client.query("rollback").catch(() => {});
+    throw err;
+  } finally {
+    client.release();
+  }
+}
+
+/** Writes each partition's new offset if, and only if, its stored seq is still the one we read. */
+async function advanceOffsets(client: pg.PoolClient, consumer: string, topic: string, plan: CheckpointPlan) {
+  const fresh = plan.partitions.filter((p) => p.prevSeq === 0);
+  const known = plan.partitions.filter((p) => p.prevSeq > 0);
+  const written = new Set<number>();
+  const cols = (ps: typeof plan.partitions) => [
+    ps.map((p) => p.partition),
+    ps.map((p) => p.prevSeq),
+    ps.map((p) => p.nextOffset),
+    ps.map((p) => p.seq),
+    ps.map((p) => p.maxEventMs),
+    ps.map((p) => p.dedupFromOffset),
+  ];
+  if (fresh.length > 0) {
+    const res = await client.query<{ partition: number }>(
+      `insert into consumer_checkpoints (consumer, topic, partition, next_offset, seq, max_event_ms, dedup_from_offset)
+       select $1, $2, p, o, s, e, d from unnest($3::int[], $4::bigint[], $5::bigint[], $6::bigint[], $7::bigint[], $8::bigint[])
+         as u(p, prev, o, s, e, d)
+       on conflict do nothing returning partition`,
+      [consumer, topic, ...cols(fresh)],
+    );
+    for (const r of res.rows) written.add(r.partition);
+  }
+  if (known.length > 0) {
+    const res = await client.query<{ partition: number }>(
+      `update consumer_checkpoints c
+          set next_offset = u.o, seq = u.s, max_event_ms = greatest(c.max_event_ms, u.e),
+              dedup_from_offset = u.d, updated_at = now()
+         from unnest($3::int[], $4::bigint[], $5::bigint[], $6::bigint[], $7::bigint[], $8::bigint[])
+           as u(p, prev, o, s, e, d)
+        where c.consumer = $1 and c.topic = $2 and c.partition = u.p and c.seq = u.prev
+       returning c.partition`,
+      [consumer, topic, ...cols(known)],
+    );
+    for (const r of res.rows) written.add(r.partition);
+  }
+  return plan.partitions.filter((p) => !written.has(p.partition)).map((p) => p.partition);
+}
+
+/** Columns sorted by (ad, minute, country): concurrent upserts then lock rows in one order (no deadlocks). */
+function sortedColumns(counts: MinuteCounts): [string[], number[], string[], number[]] {
+  const rows = [...counts.deltas()].sort((x, y) =>
+    x.adId < y.adId
+      ? -1
+      : x.adId > y.adId
+        ? 1
+        : x.minute - y.minute || (x.country < y.country ? -1 : x.country > y.country ? 1 : 0),
+  );
+  return [rows.map((r) => r.adId), rows.map((r) => r.minute), rows.map((r) => r.country), rows.map((r) => r.clicks)];
+}
+
+/** Outbox entries not yet applied to Redis, oldest first, for the given partitions. */
+export async function loadOutbox(
+  pool: pg.Pool,
+  consumer: string,
+  partitions: number[],
+): Promise<{ partition: number; seq: number; deltas: (string | number)[] }[]> {
+  const { rows } = await pool.query<{ partition: number; seq: number; deltas: (string | number)[] }>(
+    `select partition, seq, deltas from redis_outbox where consumer = $1 and partition = any($2::int[])
+      order by partition, seq`,
+    [consumer, partitions],
+  );
+  return rows;
+}
