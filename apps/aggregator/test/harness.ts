@@ -48,7 +48,12 @@ export function spawnWorker(env: TestEnv, extra: Record<string, string> = {}): W
 }
 
 /** Produces with every codec kafkajs can write (none, gzip, snappy, lz4), round-robin by chunk. */
-export async function produce(env: TestEnv, messages: { key: string; value: string }[], chunk = 2_000): Promise<void> {
+export async function produce(
+  env: TestEnv,
+  messages: { key: string; value: string }[],
+  chunk = 2_000,
+  pauseMs = 0,
+): Promise<void> {
   const producer = env.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   const codecs = [CompressionTypes.None, CompressionTypes.GZIP, CompressionTypes.Snappy, CompressionTypes.LZ4];
@@ -60,6 +65,7 @@ export async function produce(env: TestEnv, messages: { key: string; value: stri
         compression: codecs[n % codecs.length],
         messages: messages.slice(i, i + chunk),
       });
+      if (pauseMs > 0) await new Promise((r) => setTimeout(r, pauseMs));
     }
   } finally {
     await producer.disconnect();

@@ -24,12 +24,16 @@ export interface TestEnv {
 }
 
 /** A fresh database (migrated), topic set and Redis prefix, named after `label`. */
-export async function createTestEnv(label: string, opts: { partitions?: number } = {}): Promise<TestEnv> {
+export async function createTestEnv(
+  label: string,
+  opts: { partitions?: number; baseDatabaseUrl?: string; redisUrl?: string } = {},
+): Promise<TestEnv> {
+  const redisUrl = opts.redisUrl ?? REDIS_URL;
   const id = `${label
     .replace(/[^a-z0-9]/gi, "")
     .toLowerCase()
     .slice(0, 20)}_${randomBytes(3).toString("hex")}`;
-  const db = new URL(BASE_DATABASE_URL);
+  const db = new URL(opts.baseDatabaseUrl ?? BASE_DATABASE_URL);
   db.pathname = `/t_${id}`;
   const databaseUrl = db.toString();
   await migrateDatabase(databaseUrl);
@@ -41,7 +45,7 @@ export async function createTestEnv(label: string, opts: { partitions?: number }
   return {
     id,
     databaseUrl,
-    redisUrl: REDIS_URL,
+    redisUrl,
     redisPrefix,
     kafkaBrokers: KAFKA_BROKERS,
     topicSuffix,
@@ -50,7 +54,7 @@ export async function createTestEnv(label: string, opts: { partitions?: number }
     childEnv: (extra = {}) => ({
       ...process.env,
       DATABASE_URL: databaseUrl,
-      REDIS_URL,
+      REDIS_URL: redisUrl,
       REDIS_PREFIX: redisPrefix,
       KAFKA_BROKERS,
       KAFKA_TOPIC_SUFFIX: topicSuffix,
@@ -92,3 +96,4 @@ export async function waitFor<T>(
     await new Promise((r) => setTimeout(r, intervalMs));
   }
 }
+export * from "./private-servers";
