@@ -4,6 +4,6 @@ import { defineConfig } from "drizzle-kit";
 
 export default defineConfig({
   dialect: "postgresql",
-  schema: "./src/schema.ts",
+  schema: ["./src/schema.ts", "./src/catalog-schema.ts", "./src/auth-schema.ts"],
   out: "./drizzle",
 });

@@ -63,6 +63,8 @@ export class AggregatorWorker {
   private lastCheckpointAt = 0;
   private timer: NodeJS.Timeout | undefined;
   private stopping = false;
+  private redisSync: Promise<void> | undefined;
+  private publishing: Promise<void> | undefined;
 
   constructor(private readonly cfg: WorkerConfig) {
     this.op = new ClickAggregator(cfg.operator);
@@ -72,8 +74,8 @@ export class AggregatorWorker {
       sessionTimeout: cfg.sessionTimeoutMs,
       heartbeatInterval: Math.floor(cfg.sessionTimeoutMs / 10),
       rebalanceTimeout: 60_000,
-      maxBytesPerPartition: 4 * 1024 * 1024,
-      maxBytes: 32 * 1024 * 1024,
+      maxBytesPerPartition: 1024 * 1024,
+      maxBytes: 8 * 1024 * 1024,
       maxWaitTimeInMs: 250,
     });
     this.producer = cfg.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
@@ -113,6 +115,8 @@ export class AggregatorWorker {
     if (this.timer) clearInterval(this.timer);
     await this.consumer.stop().catch(() => {});
     await this.exclusive(() => this.checkpoint()).catch((err) => this.log.error({ err }, "final checkpoint failed"));
+    await this.redisSync;
+    await this.publishing;
     await this.consumer.disconnect().catch(() => {});
     await this.producer.disconnect().catch(() => {});
     this.log.info("aggregator stopped");
@@ -226,7 +230,12 @@ export class AggregatorWorker {
       }
       return;
     }
-    metrics.checkpointSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    metrics.checkpointSeconds.observe(seconds);
+    if (this.log.isLevelEnabled("debug")) {
+      const cells = plan.partitions.reduce((n, pp) => n + pp.counts.size, 0);
+      this.log.debug({ ms: seconds * 1000, partitions: plan.partitions.length, cells }, "checkpoint");
+    }
     this.appliedOutbox = this.appliedOutbox.slice(applied.length);
     this.op.committed(plan);
     const now = Date.now();
@@ -243,8 +252,21 @@ export class AggregatorWorker {
     // Kafka offsets are only a hint (for lag tools); Postgres holds the real ones.
     if (offsets.length > 0) this.consumer.commitOffsets(offsets).catch(() => {});
     if (result.finalized.length > 0) this.log.info({ minutes: result.finalized.map(isoMinute) }, "minutes final");
-    await this.syncRedis();
-    await this.publishFinalMinutes();
+    // Redis and the downstream feed follow in the background: the next batch need not wait.
+    this.kickRedis();
+    this.kickPublish();
+  }
+
+  private kickRedis(): void {
+    this.redisSync ??= this.syncRedis().finally(() => {
+      this.redisSync = undefined;
+    });
+  }
+
+  private kickPublish(): void {
+    this.publishing ??= this.publishFinalMinutes().finally(() => {
+      this.publishing = undefined;
+    });
   }
 
   /** Applies committed deltas to Redis in order; on trouble keeps them for the next tick. */
@@ -253,8 +275,12 @@ export class AggregatorWorker {
     try {
       if (this.reloadOutbox) {
         // The outbox holds every committed, unapplied delta (ours, and a previous owner's).
-        this.redisQueue = await loadOutbox(pool, group, this.op.owned());
+        // Merge with what checkpoints queued meanwhile: per partition, seqs must apply in order.
         this.reloadOutbox = false;
+        const loaded = await loadOutbox(pool, group, this.op.owned());
+        const byKey = new Map<string, RedisEntry>();
+        for (const e of [...loaded, ...this.redisQueue]) byKey.set(`${e.partition}:${e.seq}`, e);
+        this.redisQueue = [...byKey.values()].sort((a, b) => a.partition - b.partition || a.seq - b.seq);
       }
       while (this.redisQueue.length > 0) {
         const e = this.redisQueue[0]!;

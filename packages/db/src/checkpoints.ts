@@ -72,18 +72,26 @@ const UPSERT_ROLLUPS = `
   on conflict (ad_id, minute, country) do update set clicks = click_rollups.clicks + excluded.clicks`;
 
 // Cells whose minute is already final are corrections: recorded, and the minute republished.
-const RECORD_LATE = `
-  with d as (
-    select a, to_timestamp(m / 1000.0) as minute, c, n
-      from unnest($1::text[], $2::bigint[], $3::text[], $4::bigint[]) as u(a, m, c, n)
-  ), late as (
-    select d.* from d join minute_status s on s.minute = d.minute and s.final_at is not null
-  ), ins as (
-    insert into late_events (ad_id, minute, country, clicks) select a, minute, c, n from late
-  )
-  update minute_status s set late_clicks = s.late_clicks + x.n, needs_republish = true
-    from (select minute, sum(n) as n from late group by minute) x
-   where s.minute = x.minute`;
+async function recordLate(
+  client: pg.PoolClient,
+  cols: [string[], number[], string[], number[]],
+  finalMinutes: Set<number>,
+): Promise<void> {
+  const idx = cols[1].flatMap((m, i) => (finalMinutes.has(m) ? [i] : []));
+  const pick = <T>(a: T[]) => idx.map((i) => a[i]!);
+  await client.query(
+    `with late as (
+       select a, to_timestamp(m / 1000.0) as minute, c, n
+         from unnest($1::text[], $2::bigint[], $3::text[], $4::bigint[]) as u(a, m, c, n)
+     ), ins as (
+       insert into late_events (ad_id, minute, country, clicks) select a, minute, c, n from late
+     )
+     update minute_status s set late_clicks = s.late_clicks + x.n, needs_republish = true
+       from (select minute, sum(n) as n from late group by minute) x
+      where s.minute = x.minute`,
+    [pick(cols[0]), pick(cols[1]), pick(cols[2]), pick(cols[3])],
+  );
+}
 
 export async function commitCheckpoint(pool: pg.Pool, input: CommitInput): Promise<CommitResult> {
   const { consumer, topic, plan } = input;
@@ -100,23 +108,35 @@ export async function commitCheckpoint(pool: pg.Pool, input: CommitInput): Promi
       throw new CheckpointFencedError(fenced);
     }
     if (cols[0].length > 0) {
-      const args = [cols[0], cols[1], cols[2], cols[3]];
-      await client.query(UPSERT_ROLLUPS, args);
+      const minutes = merged.minutes();
       await client.query(
-        `insert into minute_status (minute) select distinct to_timestamp(m / 1000.0) from unnest($1::bigint[]) as m
+        `insert into minute_status (minute) select to_timestamp(m / 1000.0) from unnest($1::bigint[]) as m
          on conflict do nothing`,
-        [merged.minutes()],
+        [minutes],
       );
-      await client.query(RECORD_LATE, args);
+      // FOR SHARE: no other worker can finalize these minutes until we commit, so a cell is
+      // either counted before its minute is final, or recorded here as a late correction.
+      const final = await client.query<{ ms: number }>(
+        `select (extract(epoch from minute) * 1000)::bigint as ms from minute_status
+          where minute = any(select to_timestamp(m / 1000.0) from unnest($1::bigint[]) as m)
+            and final_at is not null for share`,
+        [minutes],
+      );
+      await client.query(UPSERT_ROLLUPS, cols);
+      if (final.rows.length > 0) await recordLate(client, cols, new Set(final.rows.map((r) => r.ms)));
     }
-    for (const pp of plan.partitions) {
-      if (pp.counts.isEmpty) continue;
-      await client.query("insert into redis_outbox (consumer, partition, seq, deltas) values ($1, $2, $3, $4)", [
-        consumer,
-        pp.partition,
-        pp.seq,
-        JSON.stringify(pp.counts.flat()),
-      ]);
+    const outbox = plan.partitions.filter((pp) => !pp.counts.isEmpty);
+    if (outbox.length > 0) {
+      await client.query(
+        `insert into redis_outbox (consumer, partition, seq, deltas)
+         select $1, p, s, d::jsonb from unnest($2::int[], $3::bigint[], $4::text[]) as u(p, s, d)`,
+        [
+          consumer,
+          outbox.map((pp) => pp.partition),
+          outbox.map((pp) => pp.seq),
+          outbox.map((pp) => JSON.stringify(pp.counts.flat())),
+        ],
+      );
     }
     if (input.appliedOutbox.length > 0) {
       await client.query(

@@ -26,7 +26,8 @@ export function createRedis(url: string, opts: { lazyConnect?: boolean } = {}): 
   return new Redis(url, {
     lazyConnect: opts.lazyConnect ?? false,
     maxRetriesPerRequest: 2,
-    enableAutoPipelining: true,
+    // Off: ioredis auto-pipelining crashes the process on some script replies (results[i] not iterable).
+    enableAutoPipelining: false,
     retryStrategy: (times) => Math.min(100 * 2 ** times, 2_000),
   });
 }

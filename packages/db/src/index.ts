@@ -1,4 +1,7 @@
 // Public surface of @adclicks/db: schema, clients, migrations, checkpoints, the Redis key space.
+
+export * as authSchema from "./auth-schema";
+export * as catalogSchema from "./catalog-schema";
 export * from "./checkpoints";
 export * from "./client";
 export * from "./finality";
@@ -6,5 +9,3 @@ export * from "./live-windows";
 export * from "./migrate";
 export * from "./redis-keys";
 export * as schema from "./schema";
-export * as authSchema from "./auth-schema";
-export * as catalogSchema from "./catalog-schema";

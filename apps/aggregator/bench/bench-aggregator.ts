@@ -1,0 +1,165 @@
+// `npm run bench:aggregator`: fills a fresh ad-clicks topic with N clicks (Zipf over 2M ads,
+// 20+ countries, the book's 600k clicks/minute of event time), then times one aggregator
+// worker consuming to the end. Prints events/s, checkpoint p50/p99, peak RSS, Redis memory.
+import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { MINUTE_MS } from "@adclicks/core";
+import { createPool, createRedis } from "@adclicks/db";
+import { ClickFactory, createRng, DEFAULT_TRAFFIC } from "@adclicks/generator";
+import { createTestEnv, startPrivateRedis, waitFor } from "@adclicks/test-utils";
+import kafkajs from "kafkajs";
+import { z } from "zod";
+
+const flags = z
+  .object({
+    events: z.coerce.number().int().min(1_000, "--events must be at least 1000").default(5_000_000),
+    ads: z.coerce.number().int().min(1, "--ads must be positive").default(2_000_000),
+    partitions: z.coerce.number().int().min(1).max(64, "--partitions must be at most 64").default(12),
+    "checkpoint-ms": z.coerce.number().int().min(50).max(60_000).default(1_000),
+    "per-minute": z.coerce.number().int().min(1_000).default(600_000),
+  })
+  .strict();
+const { values } = parseArgs({
+  options: {
+    events: { type: "string" },
+    ads: { type: "string" },
+    partitions: { type: "string" },
+    "checkpoint-ms": { type: "string" },
+    "per-minute": { type: "string" },
+  },
+});
+const parsed = flags.safeParse(values);
+if (!parsed.success) {
+  console.error(parsed.error.issues.map((i) => `${i.path.join(".") || "flags"}: ${i.message}`).join("\n"));
+  process.exit(2);
+}
+const opts = { ...parsed.data, perMinute: parsed.data["per-minute"], checkpointMs: parsed.data["checkpoint-ms"] };
+const MAIN = fileURLToPath(new URL("../src/main.ts", import.meta.url));
+const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
+
+const redisServer = await startPrivateRedis();
+const env = await createTestEnv("bench", { partitions: opts.partitions, redisUrl: redisServer.url });
+const pool = createPool(env.databaseUrl, 2);
+const redis = createRedis(redisServer.url);
+
+try {
+  // 1. Fill the topic.
+  const factory = new ClickFactory(createRng(1), {
+    ...DEFAULT_TRAFFIC,
+    adCount: opts.ads,
+    duplicateRatio: 0,
+    lateRatio: 0,
+    malformedRatio: 0,
+    burstShare: 0,
+  });
+  const spanMs = (opts.events / opts.perMinute) * MINUTE_MS;
+  const start = Date.now() - spanMs - 2 * MINUTE_MS;
+  const producer = env.kafka.producer({ idempotent: false, maxInFlightRequests: 8, allowAutoTopicCreation: false });
+  await producer.connect();
+  const t0 = Date.now();
+  const batch = 20_000;
+  const inflight: Promise<unknown>[] = [];
+  for (let i = 0; i < opts.events; i += batch) {
+    const messages: { key: string; value: string }[] = [];
+    for (let j = i; j < Math.min(i + batch, opts.events); j++) {
+      const e = factory.next(start + Math.floor((j / opts.events) * spanMs));
+      messages.push({ key: e.key, value: e.line });
+    }
+    inflight.push(
+      producer.send({ topic: env.topics.clicks, acks: 1, compression: kafkajs.CompressionTypes.LZ4, messages }),
+    );
+    if (inflight.length >= 4) await inflight.shift();
+    if ((i / batch) % 25 === 0) process.stdout.write(`\r  produced ${fmt(i)} / ${fmt(opts.events)}`);
+  }
+  await Promise.all(inflight);
+  await producer.disconnect();
+  const produceS = (Date.now() - t0) / 1000;
+  console.log(
+    `\r  produced ${fmt(opts.events)} clicks in ${produceS.toFixed(1)} s (${fmt(opts.events / produceS)}/s, lz4)`,
+  );
+
+  // 2. Time one worker consuming to the end.
+  const group = `agg-${env.id}`;
+  const checkpointMs: number[] = [];
+  const nodeFlags = (process.env.BENCH_NODE_FLAGS ?? "").split(" ").filter(Boolean);
+  const worker = spawn(process.execPath, [...nodeFlags, "--import", "tsx", MAIN], {
+    env: env.childEnv({
+      AGGREGATOR_GROUP: group,
+      METRICS_PORT: "0",
+      LOG_LEVEL: "debug",
+      CHECKPOINT_INTERVAL_MS: String(opts.checkpointMs),
+    }),
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  let buf = "";
+  worker.stdout.on("data", (d: Buffer) => {
+    buf += d.toString();
+    let nl = buf.indexOf("\n");
+    while (nl >= 0) {
+      const line = buf.slice(0, nl);
+      buf = buf.slice(nl + 1);
+      if (line.includes('"msg":"checkpoint"')) checkpointMs.push(JSON.parse(line).ms);
+      else if (/"level":(40|50|60)/.test(line)) console.error(`\n  worker: ${line.slice(0, 300)}`);
+      nl = buf.indexOf("\n");
+    }
+  });
+  const spawned = Date.now();
+  const offsets = async () =>
+    (
+      await pool.query<{ n: number | null }>(
+        "select sum(next_offset)::bigint as n from consumer_checkpoints where consumer = $1",
+        [group],
+      )
+    ).rows[0]?.n ?? 0;
+  let firstProgressAt = 0;
+  let peakRss = 0;
+  let lastShown = -1;
+  await waitFor(
+    "the worker to consume every click",
+    async () => {
+      const n = await offsets();
+      if (n > 0 && firstProgressAt === 0) firstProgressAt = Date.now();
+      try {
+        const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${worker.pid}/status`, "utf8"));
+        if (hwm) peakRss = Math.max(peakRss, Number(hwm[1]) * 1024);
+      } catch {
+        // process gone
+      }
+      if (n !== lastShown) process.stdout.write(`\r  consumed ${fmt(n)} / ${fmt(opts.events)}   `);
+      lastShown = n;
+      return n >= opts.events;
+    },
+    { timeoutMs: 30 * 60_000, intervalMs: 200 },
+  );
+  const done = Date.now();
+  await waitFor(
+    "Redis to catch up (outbox drained)",
+    async () => (await pool.query<{ n: number }>("select count(*)::int as n from redis_outbox")).rows[0]?.n === 0,
+    { timeoutMs: 10 * 60_000, intervalMs: 200 },
+  );
+  const redisDone = Date.now();
+  const redisInfo = await redis.info("memory");
+  const redisMem = Number(/used_memory:(\d+)/.exec(redisInfo)?.[1] ?? 0);
+  worker.kill("SIGTERM");
+  await new Promise((r) => worker.on("exit", r));
+  const total = (done - spawned) / 1000;
+  const steady = (done - firstProgressAt) / 1000;
+  const sorted = [...checkpointMs].sort((a, b) => a - b);
+  const pct = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+  const rollups = (await pool.query<{ n: number }>("select count(*)::bigint as n from click_rollups")).rows[0]?.n ?? 0;
+  console.log(`\n
+aggregator benchmark (${fmt(opts.events)} clicks, ${fmt(opts.ads)} ads, ${opts.partitions} partitions, checkpoint every ${opts.checkpointMs} ms)
+  throughput          ${fmt(opts.events / steady)} events/s into Postgres (first checkpoint to last: ${steady.toFixed(1)} s; ${total.toFixed(1)} s with start-up)
+  Redis caught up     ${((redisDone - done) / 1000).toFixed(1)} s after the last checkpoint
+  checkpoints         ${sorted.length}, p50 ${pct(50).toFixed(0)} ms, p99 ${pct(99).toFixed(0)} ms, max ${(sorted.at(-1) ?? 0).toFixed(0)} ms
+  rollup rows         ${fmt(rollups)} (ad, minute, country) cells
+  worker peak RSS     ${(peakRss / 1024 / 1024).toFixed(0)} MB
+  Redis used memory   ${(redisMem / 1024 / 1024).toFixed(0)} MB`);
+} finally {
+  redis.disconnect();
+  await pool.end();
+  await env.cleanup();
+  await redisServer.stop();
+}

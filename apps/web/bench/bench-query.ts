@@ -1,0 +1,350 @@
+// `npm run bench:query`: query latency through the HTTP API at the book's scale. Loads a bench
+// database and Redis prefix directly (2 M ads, 60 minutes at ~600 k clicks/min, 20 countries as
+// live windows; a bounded raw archive for ip / user_id), starts the built web app against them,
+// and prints p50 / p99 per query next to the targets.
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { migrateDatabase } from "@adclicks/db";
+import { createDb, createRedis, type Db } from "@adclicks/db/client";
+import { ensureRawPartitions, markMinutesFinal } from "@adclicks/db/fixtures";
+import { createApiKey } from "@adclicks/db/queries";
+import { ROLLING_WINDOWS, redisKeys } from "@adclicks/db/redis-keys";
+import type { Redis } from "ioredis";
+import { BENCH_REDIS_PREFIX, benchDatabaseUrl, benchEnv, redisUrl, webServerEnv } from "./env";
+
+const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
+const MINUTE = 60_000;
+const ZIPF_S = 0.9; // click share of the ad ranked i ∝ i^-0.9: a few hot ads, a long cold tail
+const US_SHARE = 0.25;
+const OTHER_COUNTRIES = [
+  "DE",
+  "FR",
+  "GB",
+  "JP",
+  "BR",
+  "IN",
+  "CA",
+  "AU",
+  "ES",
+  "IT",
+  "MX",
+  "KR",
+  "NL",
+  "SE",
+  "PL",
+  "TR",
+  "ID",
+  "AR",
+  "ZA",
+];
+
+const log = (msg: string) => console.log(`    ${msg}`);
+const secs = (t0: number) => `${((performance.now() - t0) / 1000).toFixed(1)} s`;
+
+// ---- sampling (deterministic) --------------------------------------------------------------
+let seed = 12345;
+function rnd(): number {
+  seed = (seed + 0x6d2b79f5) | 0;
+  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+}
+function normal(): number {
+  return Math.sqrt(-2 * Math.log(1 - rnd())) * Math.cos(2 * Math.PI * rnd());
+}
+function poisson(lambda: number): number {
+  if (lambda > 30) return Math.max(0, Math.round(lambda + Math.sqrt(lambda) * normal()));
+  const l = Math.exp(-lambda);
+  let k = 0;
+  let p = 1;
+  for (;;) {
+    p *= rnd();
+    if (p <= l) return k;
+    k++;
+  }
+}
+function binomial(n: number, p: number): number {
+  if (n > 60) return Math.min(n, Math.max(0, Math.round(n * p + Math.sqrt(n * p * (1 - p)) * normal())));
+  let k = 0;
+  for (let i = 0; i < n; i++) if (rnd() < p) k++;
+  return k;
+}
+
+// ---- loading ----------------------------------------------------------------------------------
+/**
+ * Live windows as the aggregator keeps them: per ad, clicks over the last 60 minutes drawn from
+ * its Zipf rate, then thinned to the nested 30/15/5/1-minute windows; a US share for the
+ * per-country sets. Only the window sets the queries read are written (no per-minute sets).
+ */
+async function loadRedis(redis: Redis, headMs: number): Promise<Record<string, number>> {
+  const keys = redisKeys(BENCH_REDIS_PREFIX);
+  await unlinkPrefix(redis, keys.tag);
+  const A = benchEnv.BENCH_ADS;
+  let h = 0;
+  for (let i = 1; i <= A; i++) h += i ** -ZIPF_S;
+  const windows = [...ROLLING_WINDOWS].sort((a, b) => b - a); // 60, 30, 15, 5, 1
+  const sizes: Record<string, number> = {};
+  const batches = new Map<string, (string | number)[]>();
+  const flush = async (force: boolean) => {
+    const pipe = redis.pipeline();
+    let n = 0;
+    for (const [key, args] of batches) {
+      if (args.length === 0 || (!force && args.length < 2000)) continue;
+      pipe.zadd(key, ...args);
+      sizes[key] = (sizes[key] ?? 0) + args.length / 2;
+      batches.set(key, []);
+      n++;
+    }
+    if (n > 0) await pipe.exec();
+  };
+  const add = (key: string, count: number, adId: string) => {
+    if (count <= 0) return;
+    const b = batches.get(key) ?? [];
+    b.push(count, adId);
+    batches.set(key, b);
+  };
+  for (let i = 1; i <= A; i++) {
+    const perMinute = (benchEnv.BENCH_CLICKS_PER_MINUTE * i ** -ZIPF_S) / h;
+    const adId = `ad-${i}`;
+    let c = poisson(perMinute * 60);
+    let prev = 60;
+    for (const w of windows) {
+      c = binomial(c, w / prev);
+      prev = w;
+      add(keys.window(w), c, adId);
+      add(keys.window(w, "US"), binomial(c, US_SHARE), adId);
+    }
+    if (i % 20_000 === 0) await flush(false);
+  }
+  await flush(true);
+  await redis.hset(keys.meta, { head: String(headMs), ready: "1" });
+  return sizes;
+}
+
+async function unlinkPrefix(redis: Redis, tag: string): Promise<void> {
+  let cursor = "0";
+  do {
+    const [next, found] = await redis.scan(cursor, "MATCH", `${tag}:*`, "COUNT", 1000);
+    cursor = next;
+    if (found.length > 0) await redis.unlink(...found);
+  } while (cursor !== "0");
+}
+
+/** The raw archive (bounded) generated in SQL, and the rollups aggregated from it. */
+async function loadPostgres(db: Db, headMs: number): Promise<{ raw: number; rollups: number }> {
+  const fromMs = headMs - 59 * MINUTE;
+  await db.$client.query("truncate click_rollups, minute_status, raw_clicks");
+  await ensureRawPartitions(db, fromMs, headMs + MINUTE);
+  const countries = `array['US','US','US','US','US',${OTHER_COUNTRIES.map((c) => `'${c}'`).join(",")}]`;
+  const total = benchEnv.BENCH_RAW_ROWS;
+  const chunk = 500_000;
+  for (let done = 0; done < total; done += chunk) {
+    const n = Math.min(chunk, total - done);
+    // Ad rank by inverse-CDF sampling of the continuous power law x^-0.9 on [1, A]: the same skew as Redis.
+    await db.$client.query(
+      `insert into raw_clicks (ts, event_id, ad_id, user_id, ip, country)
+       select to_timestamp(($1::bigint + floor(random() * 3600000)::bigint) / 1000.0),
+              gen_random_uuid()::text,
+              'ad-' || least($2::int, floor(power(random() * (power($2::float8, 0.1) - 1) + 1, 10))::int),
+              'u' || u, '10.' || ((u >> 16) & 255) || '.' || ((u >> 8) & 255) || '.' || (u & 255),
+              (${countries})[1 + floor(random() * 24)::int]
+       from (select floor(random() * $3)::int as u from generate_series(1, $4)) s`,
+      [fromMs, benchEnv.BENCH_ADS, benchEnv.BENCH_USERS, n],
+    );
+    log(`raw_clicks: ${done + n} rows`);
+  }
+  const r = await db.$client.query(
+    `insert into click_rollups (ad_id, minute, country, clicks)
+     select ad_id, date_trunc('minute', ts), country, count(*) from raw_clicks group by 1, 2, 3`,
+  );
+  await markMinutesFinal(
+    db,
+    Array.from({ length: 58 }, (_, i) => fromMs + i * MINUTE),
+  );
+  await db.$client.query("analyze raw_clicks; analyze click_rollups; analyze minute_status");
+  return { raw: total, rollups: r.rowCount ?? 0 };
+}
+
+// ---- the web app and the measurements ---------------------------------------------------------
+async function startWeb(): Promise<ChildProcess> {
+  if (!existsSync(`${ROOT}/apps/web/.next/BUILD_ID`)) {
+    throw new Error("apps/web is not built: run `npx turbo run build --filter=@adclicks/web` first");
+  }
+  const child = spawn("npm", ["run", "start", "-w", "@adclicks/web"], {
+    cwd: ROOT,
+    env: webServerEnv(),
+    detached: true, // its own process group, so we stop exactly it (and next-server) at the end
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      if ((await fetch(`http://localhost:${benchEnv.BENCH_PORT}/`)).ok) return child;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`the web app did not answer on port ${benchEnv.BENCH_PORT} in 60 s`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+interface Scenario {
+  name: string;
+  targetMs: number;
+  path: () => string;
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
+}
+
+async function measure(s: Scenario, key: string): Promise<{ p50: number; p99: number; errors: number; rps: number }> {
+  const base = `http://localhost:${benchEnv.BENCH_PORT}/api/v1`;
+  const headers = { authorization: `Bearer ${key}` };
+  const one = async (): Promise<number> => {
+    const t0 = performance.now();
+    const res = await fetch(base + s.path(), { headers });
+    await res.arrayBuffer();
+    const ms = performance.now() - t0;
+    if (res.status !== 200) throw new Error(`${s.name}: HTTP ${res.status}`);
+    return ms;
+  };
+  for (let i = 0; i < 30; i++) await one().catch(() => 0); // warm-up (JIT, connections, caches)
+  const latencies: number[] = [];
+  let errors = 0;
+  let next = 0;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: benchEnv.BENCH_CONCURRENCY }, async () => {
+      while (next++ < benchEnv.BENCH_REQUESTS) {
+        try {
+          latencies.push(await one());
+        } catch {
+          errors++;
+        }
+      }
+    }),
+  );
+  const elapsed = (performance.now() - t0) / 1000;
+  latencies.sort((a, b) => a - b);
+  return { p50: percentile(latencies, 50), p99: percentile(latencies, 99), errors, rps: latencies.length / elapsed };
+}
+
+async function main(): Promise<void> {
+  const headMs = Math.floor(Date.now() / MINUTE) * MINUTE;
+  const dbUrl = benchDatabaseUrl();
+  console.log(
+    `==> query benchmark (database ${new URL(dbUrl).pathname.slice(1)}, Redis prefix "${BENCH_REDIS_PREFIX}")`,
+  );
+  await migrateDatabase(dbUrl);
+  const db = createDb(dbUrl, 4);
+  const redis = createRedis(redisUrl);
+  let web: ChildProcess | undefined;
+  try {
+    let t0 = performance.now();
+    const sizes = await loadRedis(redis, headMs);
+    log(
+      `Redis live windows loaded in ${secs(t0)}: ${benchEnv.BENCH_ADS.toLocaleString("en-US")} ads, ${benchEnv.BENCH_CLICKS_PER_MINUTE.toLocaleString("en-US")} clicks/min`,
+    );
+    for (const [k, n] of Object.entries(sizes).sort()) log(`  ${k.padEnd(18)} ${n.toLocaleString("en-US")} members`);
+    if (!benchEnv.BENCH_SKIP_LOAD) {
+      t0 = performance.now();
+      const pg = await loadPostgres(db, headMs);
+      log(
+        `Postgres loaded in ${secs(t0)}: ${pg.raw.toLocaleString("en-US")} raw clicks, ${pg.rollups.toLocaleString("en-US")} rollup rows`,
+      );
+    } else {
+      // Reused data: move the head so the last-60-minute windows still cover it.
+      const res = await db.$client.query("select max(minute) as m from click_rollups");
+      const m = (res.rows[0] as { m: Date | null }).m;
+      if (m) await redis.hset(redisKeys(BENCH_REDIS_PREFIX).meta, "head", String(m.getTime()));
+    }
+    const { key } = await createApiKey(db, { name: "bench", scope: { kind: "all" }, rateLimitPerMinute: 100_000_000 });
+    web = await startWeb();
+
+    const pick = (n: number) => 1 + Math.floor(rnd() * n);
+    const user = () => `u${Math.floor(rnd() * benchEnv.BENCH_USERS)}`;
+    const ip = () => {
+      const u = Math.floor(rnd() * benchEnv.BENCH_USERS);
+      return `10.${(u >> 16) & 255}.${(u >> 8) & 255}.${u & 255}`;
+    };
+    const iso = (ms: number) => new Date(ms).toISOString();
+    const scenarios: Scenario[] = [];
+    for (const m of [1, 5, 60]) {
+      scenarios.push({
+        name: `popular_ads N=100 M=${m}`,
+        targetMs: 50,
+        path: () => `/ads/popular_ads?count=100&window=${m}`,
+      });
+      scenarios.push({
+        name: `popular_ads N=100 M=${m} country=US`,
+        targetMs: 50,
+        path: () => `/ads/popular_ads?count=100&window=${m}&country=US`,
+      });
+    }
+    scenarios.push({
+      name: "aggregated_count M=60",
+      targetMs: 10,
+      path: () => `/ads/ad-${pick(benchEnv.BENCH_ADS)}/aggregated_count?minutes=60`,
+    });
+    scenarios.push({
+      name: "aggregated_count M=60 country=US",
+      targetMs: 10,
+      path: () => `/ads/ad-${pick(benchEnv.BENCH_ADS)}/aggregated_count?minutes=60&country=US`,
+    });
+    scenarios.push({
+      name: "aggregated_count M=60 user_id",
+      targetMs: 200,
+      path: () => `/ads/ad-${pick(1000)}/aggregated_count?minutes=60&user_id=${user()}`,
+    });
+    scenarios.push({
+      name: "aggregated_count M=60 ip",
+      targetMs: 200,
+      path: () => `/ads/ad-${pick(1000)}/aggregated_count?minutes=60&ip=${ip()}`,
+    });
+    scenarios.push({
+      name: "popular_ads N=100 M=60 user_id",
+      targetMs: 200,
+      path: () => `/ads/popular_ads?count=100&window=60&user_id=${user()}`,
+    });
+    scenarios.push({
+      name: "popular_ads N=100 M=60 ip",
+      targetMs: 200,
+      path: () => `/ads/popular_ads?count=100&window=60&ip=${ip()}`,
+    });
+    scenarios.push({
+      name: "aggregated_count from/to (rollups)",
+      targetMs: Number.NaN,
+      path: () => `/ads/ad-${pick(1000)}/aggregated_count?from=${iso(headMs - 59 * MINUTE)}&to=${iso(headMs + MINUTE)}`,
+    });
+
+    console.log(
+      `==> ${benchEnv.BENCH_REQUESTS} requests per query, ${benchEnv.BENCH_CONCURRENCY} concurrent, through HTTP (Next.js, REST)`,
+    );
+    console.log(
+      `    ${"query".padEnd(38)} ${"p50 ms".padStart(8)} ${"p99 ms".padStart(8)} ${"req/s".padStart(7)}  target`,
+    );
+    let failed = 0;
+    for (const s of scenarios) {
+      const r = await measure(s, key);
+      const verdict = Number.isNaN(s.targetMs)
+        ? "(info)"
+        : r.p99 <= s.targetMs
+          ? `p99 ≤ ${s.targetMs} ✓`
+          : `p99 ≤ ${s.targetMs} ✗`;
+      if (!Number.isNaN(s.targetMs) && r.p99 > s.targetMs) failed++;
+      console.log(
+        `    ${s.name.padEnd(38)} ${r.p50.toFixed(1).padStart(8)} ${r.p99.toFixed(1).padStart(8)} ${r.rps.toFixed(0).padStart(7)}  ${verdict}${r.errors ? `  (${r.errors} errors)` : ""}`,
+      );
+    }
+    console.log(failed === 0 ? "==> every target met" : `==> ${failed} target(s) missed`);
+  } finally {
+    if (web?.pid) process.kill(-web.pid, "SIGTERM");
+    await unlinkPrefix(redis, redisKeys(BENCH_REDIS_PREFIX).tag);
+    redis.disconnect();
+    await db.$client.end();
+  }
+}
+
+await main();

@@ -1,0 +1,52 @@
+// Settings of the query benchmark (all optional; defaults are the book's scale, bounded to
+// finish in a few minutes on two cores).
+import { dbEnv } from "@adclicks/db/env";
+import { z } from "zod";
+
+const int = (name: string, def: number, min = 1) =>
+  z.coerce
+    .number({ error: `${name} must be a whole number` })
+    .int()
+    .min(min, `${name} must be ≥ ${min}`)
+    .default(def);
+
+export const benchEnv = z
+  .object({
+    BENCH_ADS: int("BENCH_ADS", 2_000_000),
+    BENCH_CLICKS_PER_MINUTE: int("BENCH_CLICKS_PER_MINUTE", 600_000),
+    BENCH_COUNTRIES: int("BENCH_COUNTRIES", 20),
+    /** Raw archive rows (ip / user_id filters); the full 36 M would take too long to load here. */
+    BENCH_RAW_ROWS: int("BENCH_RAW_ROWS", 2_000_000),
+    BENCH_USERS: int("BENCH_USERS", 400_000),
+    BENCH_REQUESTS: int("BENCH_REQUESTS", 400),
+    BENCH_CONCURRENCY: int("BENCH_CONCURRENCY", 2),
+    BENCH_PORT: int("BENCH_PORT", 3190),
+    /** Reuse the data of a previous run (same database and Redis prefix) instead of reloading. */
+    BENCH_SKIP_LOAD: z
+      .enum(["0", "1"], { error: "BENCH_SKIP_LOAD must be 0 or 1" })
+      .default("0")
+      .transform((v) => v === "1"),
+  })
+  .parse(process.env);
+
+export const BENCH_REDIS_PREFIX = "bench";
+
+/** The bench database: the project database's server, database name adclicks_bench. */
+export function benchDatabaseUrl(): string {
+  const u = new URL(dbEnv.DATABASE_URL);
+  u.pathname = "/adclicks_bench";
+  return u.toString();
+}
+
+export const redisUrl = dbEnv.REDIS_URL;
+
+/** Environment of the web app under test. */
+export function webServerEnv(): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    PORT: String(benchEnv.BENCH_PORT),
+    DATABASE_URL: benchDatabaseUrl(),
+    REDIS_PREFIX: BENCH_REDIS_PREFIX,
+    NEXT_TELEMETRY_DISABLED: "1",
+  };
+}

@@ -1,0 +1,32 @@
+// Process-wide clients for the route handlers and server components: one Postgres pool, one
+// Redis connection and one better-auth instance, created on first use (never at build time).
+import "server-only";
+import { type ApiDeps, type AuthInstance, createAuth } from "@adclicks/api";
+import { createDb, createRedis } from "@adclicks/db/client";
+import { redisKeys } from "@adclicks/db/redis-keys";
+import { env, usingDevAuthSecret } from "~/env";
+
+const LOCAL_HOSTS = ["localhost", "localhost:*", "127.0.0.1", "127.0.0.1:*"];
+type WebDeps = ApiDeps & { auth: AuthInstance };
+const holder = globalThis as { __adclicksDeps?: WebDeps };
+
+export function getDeps(): WebDeps {
+  if (!holder.__adclicksDeps) {
+    if (usingDevAuthSecret && env.NODE_ENV === "production") {
+      console.warn("BETTER_AUTH_SECRET is not set: using the local development secret (set it in production)");
+    }
+    const db = createDb(env.DATABASE_URL, 10);
+    holder.__adclicksDeps = {
+      db,
+      redis: createRedis(env.REDIS_URL),
+      redisKeys: redisKeys(env.REDIS_PREFIX),
+      auth: createAuth({
+        db,
+        secret: env.BETTER_AUTH_SECRET,
+        // Without a public URL (local runs on any port) only loopback hosts are accepted.
+        baseURL: env.BETTER_AUTH_URL ?? { allowedHosts: LOCAL_HOSTS, protocol: "http" },
+      }),
+    };
+  }
+  return holder.__adclicksDeps;
+}

@@ -1,0 +1,21 @@
+// Settings of the browser tests: the port of the web app under test and whether we run on CI.
+import { z } from "zod";
+
+export const e2eEnv = z
+  .object({
+    CI: z
+      .string()
+      .optional()
+      .transform((v) => v !== undefined && v !== "" && v !== "0" && v !== "false"),
+    E2E_PORT: z.coerce
+      .number({ error: "E2E_PORT must be a TCP port, e.g. 3100" })
+      .int()
+      .min(1)
+      .max(65535)
+      .default(3100),
+  })
+  .parse(process.env);
+
+/** The Redis prefix the web app under test reads, so fixtures never touch the demo's live windows. */
+export const E2E_REDIS_PREFIX = "e2e";
+export const E2E_BASE_URL = `http://localhost:${e2eEnv.E2E_PORT}`;

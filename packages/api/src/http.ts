@@ -1,0 +1,93 @@
+// HTTP entry points for the web app's route handlers: tRPC over fetch, the partner REST API
+// (trpc-to-openapi over the same router) and the OpenAPI document. Framework-free (Request in,
+// Response out) so tests drive them without a server.
+import type { TRPCError } from "@trpc/server";
+import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
+import { createOpenApiFetchHandler, generateOpenApiDocument } from "trpc-to-openapi";
+import { RateLimitedError } from "./rate-limit";
+import { appRouter } from "./root";
+import { type ApiDeps, createContext, describeIssues } from "./trpc";
+
+export const TRPC_ENDPOINT = "/api/trpc";
+export const REST_ENDPOINT = "/api/v1";
+
+type Logger = (message: string, error: unknown) => void;
+const defaultLogger: Logger = (message, error) => console.error(message, error);
+
+function retryAfterHeaders(errors: readonly TRPCError[]): Record<string, string> | undefined {
+  for (const e of errors) {
+    if (e.code === "TOO_MANY_REQUESTS" && e.cause instanceof RateLimitedError) {
+      return { "Retry-After": String(e.cause.retryAfterSec) };
+    }
+  }
+  return undefined;
+}
+
+export function handleTrpcRequest(req: Request, deps: ApiDeps, log: Logger = defaultLogger): Promise<Response> {
+  return fetchRequestHandler({
+    endpoint: TRPC_ENDPOINT,
+    req,
+    router: appRouter,
+    createContext: () => createContext(deps, req.headers),
+    responseMeta: ({ errors }) => ({ headers: { "Cache-Control": "no-store", ...retryAfterHeaders(errors) } }),
+    onError: ({ error, path }) => {
+      if (error.code === "INTERNAL_SERVER_ERROR") log(`tRPC ${path ?? "?"} failed`, error.cause ?? error);
+    },
+  });
+}
+
+interface RestErrorBody {
+  message?: string;
+  code?: string;
+  issues?: Parameters<typeof describeIssues>[0];
+  data?: unknown;
+}
+
+/** The partner REST API. Errors are `{ message, code, issues? }` with the field in the message. */
+export async function handleRestRequest(req: Request, deps: ApiDeps, log: Logger = defaultLogger): Promise<Response> {
+  let res: Response;
+  try {
+    res = await createOpenApiFetchHandler({
+      endpoint: REST_ENDPOINT,
+      req,
+      router: appRouter,
+      createContext: () => createContext(deps, req.headers),
+      responseMeta: ({ errors }) => ({
+        headers: { "Cache-Control": "no-store", ...retryAfterHeaders(errors as TRPCError[]) },
+      }),
+      onError: ({ error, path }: { error: TRPCError; path?: string }) => {
+        if (error.code === "INTERNAL_SERVER_ERROR") log(`REST ${path ?? "?"} failed`, error.cause ?? error);
+      },
+    });
+  } catch (error) {
+    log("REST handler failed", error);
+    return Response.json({ message: "internal error", code: "INTERNAL_SERVER_ERROR" }, { status: 500 });
+  }
+  if (res.status < 400) return res;
+  // Reshape errors: drop tRPC internals, and name the field in the message of validation errors
+  // (the adapter says only "Input validation failed").
+  const body = (await res.json().catch(() => ({}))) as RestErrorBody;
+  const message = body.issues?.length ? describeIssues(body.issues) : (body.message ?? "error");
+  const out: RestErrorBody = { message, code: body.code };
+  if (body.issues?.length) out.issues = body.issues;
+  const headers = new Headers(res.headers);
+  headers.delete("content-length");
+  return Response.json(out, { status: res.status, headers });
+}
+
+let cachedDocument: ReturnType<typeof generateOpenApiDocument> | undefined;
+
+/** The OpenAPI 3 document of the partner API, generated from the router's zod schemas. */
+export function openApiDocument(baseUrl: string) {
+  cachedDocument ??= generateOpenApiDocument(appRouter, {
+    title: "Ad click aggregation — partner API",
+    description:
+      "Click counts and top ads, with the same numbers as the dashboard. Authenticate with " +
+      "`Authorization: Bearer <API key>`. Times are ISO-8601 with offset or epoch milliseconds; " +
+      "ranges are rounded down to whole minutes and the answer states the interval counted.",
+    version: "1.0.0",
+    baseUrl: "http://localhost",
+    securitySchemes: { bearerAuth: { type: "http", scheme: "bearer", description: "a partner API key (acp_…)" } },
+  });
+  return { ...cachedDocument, servers: [{ url: `${baseUrl}${REST_ENDPOINT}` }] };
+}

@@ -1,0 +1,6 @@
+// Public surface of @adclicks/api: the router and its types, contexts, HTTP handlers and auth.
+export * from "./access";
+export { type AuthInstance, type AuthOptions, createAuth } from "./auth";
+export * from "./http";
+export { type AppRouter, appRouter, createCaller, type RouterInputs, type RouterOutputs } from "./root";
+export { type ApiDeps, type Context, createContext, createInnerContext, resolveCaller } from "./trpc";

@@ -1,0 +1,52 @@
+// Partner API keys, managed by ops users from the admin page (the CLI calls the same queries).
+import { createApiKey, listApiKeys, revokeApiKey } from "@adclicks/db/queries";
+import { TRPCError, type TRPCRouterRecord } from "@trpc/server";
+import { z } from "zod";
+import { opsProcedure } from "../trpc";
+
+export const keyNameSchema = z
+  .string()
+  .trim()
+  .min(1, "must not be empty")
+  .max(80, "at most 80 characters")
+  .regex(/^[\w .:@-]+$/, "letters, digits, spaces and _ . : @ - only");
+
+export const createKeyInput = z.strictObject({
+  name: keyNameSchema,
+  scope: z.union([z.literal("all"), z.array(z.string().min(1)).min(1, "name at least one advertiser")]),
+  rate_limit_per_minute: z.number().int().min(1).max(1_000_000).optional(),
+});
+
+export const keysRouter = {
+  list: opsProcedure.query(async ({ ctx }) =>
+    (await listApiKeys(ctx.db)).map((k) => ({
+      id: k.id,
+      name: k.name,
+      scope: k.scope.kind === "all" ? ("all" as const) : k.scope.advertiserIds,
+      rate_limit_per_minute: k.rateLimitPerMinute,
+      created_at: k.createdAt.toISOString(),
+      created_by: k.createdBy,
+      revoked_at: k.revokedAt?.toISOString() ?? null,
+    })),
+  ),
+
+  /** Returns the key itself once; only its hash is stored. */
+  create: opsProcedure.input(createKeyInput).mutation(async ({ ctx, input }) => {
+    const created = await createApiKey(ctx.db, {
+      name: input.name,
+      scope: input.scope === "all" ? { kind: "all" } : { kind: "advertisers", advertiserIds: input.scope },
+      rateLimitPerMinute: input.rate_limit_per_minute,
+      createdBy: ctx.viewer.email,
+    });
+    return { id: created.id, key: created.key };
+  }),
+
+  revoke: opsProcedure
+    .input(z.strictObject({ id: z.string().regex(/^key_[a-z0-9]{12}$/, "expected a key id like key_abc123def456") }))
+    .mutation(async ({ ctx, input }) => {
+      if (!(await revokeApiKey(ctx.db, input.id))) {
+        throw new TRPCError({ code: "NOT_FOUND", message: `id: no key ${input.id}` });
+      }
+      return { id: input.id, revoked: true };
+    }),
+} satisfies TRPCRouterRecord;

@@ -1,0 +1,106 @@
+// Shared setup for the API's integration tests: an isolated database and Redis prefix with a
+// small catalog (adv-a: ad-1..ad-3, adv-b: ad-4..ad-6), partner keys of every scope, callers for
+// every role, and helpers to call the router (createCaller) and the REST handler (Request objects).
+
+import { ads, advertisers } from "@adclicks/db/catalog-schema";
+import { createDb, createRedis, type Db } from "@adclicks/db/client";
+import { createApiKey, revokeApiKey } from "@adclicks/db/queries";
+import { redisKeys } from "@adclicks/db/redis-keys";
+import { createTestEnv, type TestEnv } from "@adclicks/test-utils";
+import type { Redis } from "ioredis";
+import type { Caller } from "../src/access";
+import { handleRestRequest } from "../src/http";
+import { createCaller } from "../src/root";
+import { type ApiDeps, createInnerContext } from "../src/trpc";
+
+export const ADS_A = ["ad-1", "ad-2", "ad-3"];
+export const ADS_B = ["ad-4", "ad-5", "ad-6"];
+export const UNKNOWN_AD = "zz-unknown";
+
+export interface ApiTestEnv {
+  env: TestEnv;
+  db: Db;
+  redis: Redis;
+  deps: ApiDeps;
+  keys: { all: string; scopedA: string; scopedAB: string; revoked: string; limited: string };
+  callers: Record<"anonymous" | "opsUser" | "advertiserA" | "advertiserB", Caller>;
+  trpc(caller: Caller, deps?: ApiDeps): ReturnType<typeof createCaller>;
+  rest(
+    path: string,
+    init?: { key?: string; authorization?: string; method?: string },
+    deps?: ApiDeps,
+  ): Promise<Response>;
+  cleanup(): Promise<void>;
+}
+
+export async function createApiTestEnv(label: string): Promise<ApiTestEnv> {
+  const env = await createTestEnv(label);
+  const db = createDb(env.databaseUrl, 4);
+  const redis = createRedis(env.redisUrl);
+  const deps: ApiDeps = { db, redis, redisKeys: redisKeys(env.redisPrefix) };
+  await db.insert(advertisers).values([
+    { id: "adv-a", name: "Acme" },
+    { id: "adv-b", name: "Bluebird" },
+  ]);
+  await db
+    .insert(ads)
+    .values([
+      ...ADS_A.map((id) => ({ id, advertiserId: "adv-a", name: `Acme ${id}` })),
+      ...ADS_B.map((id) => ({ id, advertiserId: "adv-b", name: `Bluebird ${id}` })),
+    ]);
+  const all = await createApiKey(db, { name: "billing", scope: { kind: "all" } });
+  const scopedA = await createApiKey(db, {
+    name: "agency-a",
+    scope: { kind: "advertisers", advertiserIds: ["adv-a"] },
+  });
+  const scopedAB = await createApiKey(db, {
+    name: "agency-ab",
+    scope: { kind: "advertisers", advertiserIds: ["adv-a", "adv-b"] },
+  });
+  const revoked = await createApiKey(db, { name: "old", scope: { kind: "all" } });
+  await revokeApiKey(db, revoked.id);
+  const limited = await createApiKey(db, { name: "tiny", scope: { kind: "all" }, rateLimitPerMinute: 3 });
+
+  const base = { email: "x@example.com", name: "X" };
+  return {
+    env,
+    db,
+    redis,
+    deps,
+    keys: { all: all.key, scopedA: scopedA.key, scopedAB: scopedAB.key, revoked: revoked.key, limited: limited.key },
+    callers: {
+      anonymous: { kind: "anonymous" },
+      opsUser: { kind: "user", userId: "u-ops", role: "ops", ...base },
+      advertiserA: { kind: "user", userId: "u-a", role: "advertiser", advertiserId: "adv-a", ...base },
+      advertiserB: { kind: "user", userId: "u-b", role: "advertiser", advertiserId: "adv-b", ...base },
+    },
+    trpc: (caller, d = deps) => createCaller(createInnerContext(d, caller)),
+    rest: (path, init = {}, d = deps) => {
+      const headers = new Headers();
+      if (init.key) headers.set("authorization", `Bearer ${init.key}`);
+      if (init.authorization) headers.set("authorization", init.authorization);
+      return handleRestRequest(
+        new Request(`http://localhost/api/v1${path}`, { method: init.method ?? "GET", headers }),
+        d,
+        () => {},
+      );
+    },
+    cleanup: async () => {
+      const stale = await redis.keys(`{${env.redisPrefix}}*`);
+      if (stale.length > 0) await redis.del(...stale);
+      redis.disconnect();
+      await db.$client.end();
+      await env.cleanup();
+    },
+  };
+}
+
+/** The tRPC error code a call failed with ("OK" if it did not fail). */
+export async function trpcCode(call: Promise<unknown>): Promise<string> {
+  try {
+    await call;
+    return "OK";
+  } catch (err) {
+    return (err as { code?: string }).code ?? String(err);
+  }
+}

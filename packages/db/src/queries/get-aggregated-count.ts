@@ -1,0 +1,54 @@
+// aggregated_count: clicks of one ad over a range (last M minutes or [from, to)), optionally
+// filtered by country, ip, user_id. Redis answers live windows; Postgres everything else.
+import { sql } from "drizzle-orm";
+import { isFinal, planQuery } from "./plan-query";
+import { rawConditions, rollupConditions } from "./sql-fragments";
+import type { ClickFilter, QueryDeps, QuerySource, TimeRange } from "./types";
+
+export interface AggregatedCountInput {
+  adId: string;
+  range: TimeRange;
+  filter?: ClickFilter;
+}
+
+export interface AggregatedCount {
+  adId: string;
+  count: number;
+  fromMs: number;
+  toMs: number;
+  asOfMs: number | null;
+  /** Every minute of the range is final. */
+  final: boolean;
+  source: QuerySource;
+}
+
+export async function getAggregatedCount(deps: QueryDeps, input: AggregatedCountInput): Promise<AggregatedCount> {
+  const filter = input.filter ?? {};
+  const windowKey = input.range.kind === "last" ? deps.redisKeys.window(input.range.minutes, filter.country) : "";
+  const plan = await planQuery(deps, input.range, filter, { probe: (m) => m.zscore(windowKey, input.adId) });
+  let count: number;
+  if (plan.source === "redis") {
+    const score = plan.probed[0] as string | null | undefined;
+    count = score === null || score === undefined ? 0 : Math.max(0, Number(score));
+  } else if (plan.source === "rollups") {
+    const res = await deps.db.execute<{ n: number | null }>(
+      sql`select sum(clicks)::bigint as n from click_rollups
+          where ad_id = ${input.adId} and ${rollupConditions(plan.range, filter)}`,
+    );
+    count = Number(res.rows[0]?.n ?? 0);
+  } else {
+    const res = await deps.db.execute<{ n: number }>(
+      sql`select count(*)::bigint as n from raw_clicks where ad_id = ${input.adId} and ${rawConditions(plan.range, filter)}`,
+    );
+    count = Number(res.rows[0]?.n ?? 0);
+  }
+  return {
+    adId: input.adId,
+    count,
+    fromMs: plan.range.fromMs,
+    toMs: plan.range.toMs,
+    asOfMs: plan.asOfMs,
+    final: isFinal(plan.range, plan.asOfMs),
+    source: plan.source,
+  };
+}

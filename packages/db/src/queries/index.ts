@@ -1,0 +1,11 @@
+// The query layer every interface (tRPC, REST, CLI) calls: counts, top N, series, breakdowns,
+// ops health, the catalog and API keys. Routing between Redis and Postgres lives in plan-query.
+export * from "./api-keys";
+export * from "./catalog";
+export * from "./get-aggregated-count";
+export * from "./get-click-series";
+export * from "./get-country-breakdown";
+export * from "./get-pipeline-health";
+export * from "./get-popular-ads";
+export * from "./plan-query";
+export * from "./types";

@@ -1,0 +1,31 @@
+// Unit tests of the pure range arithmetic behind every query.
+import { describe, expect, test } from "vitest";
+import { alignedRange, isFinal, isRollingWindow, lastMinutesRange } from "./plan-query";
+import { MINUTE_MS, QueryInputError } from "./types";
+
+const T = Date.UTC(2026, 0, 5, 10, 0);
+
+describe("ranges", () => {
+  test("last M minutes is (head - M, head]: M whole minutes ending with the head minute", () => {
+    expect(lastMinutesRange(T, 1)).toEqual({ fromMs: T, toMs: T + MINUTE_MS });
+    expect(lastMinutesRange(T, 5)).toEqual({ fromMs: T - 4 * MINUTE_MS, toMs: T + MINUTE_MS });
+  });
+
+  test("explicit ranges round down to minutes; from must precede to; at most 31 days", () => {
+    expect(alignedRange(T + 59_999, T + 3 * MINUTE_MS + 1)).toEqual({ fromMs: T, toMs: T + 3 * MINUTE_MS });
+    expect(() => alignedRange(T, T)).toThrow(QueryInputError);
+    expect(() => alignedRange(T + 1, T)).toThrow(/from: must be before to/);
+    expect(() => alignedRange(T, T + 32 * 86_400_000)).toThrow(/to: the range may span at most 31 days/);
+  });
+
+  test("finality needs every minute before asOf", () => {
+    expect(isFinal({ fromMs: T, toMs: T + MINUTE_MS }, T + MINUTE_MS)).toBe(true);
+    expect(isFinal({ fromMs: T, toMs: T + 2 * MINUTE_MS }, T + MINUTE_MS)).toBe(false);
+    expect(isFinal({ fromMs: T, toMs: T + MINUTE_MS }, null)).toBe(false);
+  });
+
+  test("only the contract's rolling windows are Redis windows", () => {
+    expect([1, 5, 15, 30, 60].every(isRollingWindow)).toBe(true);
+    expect([2, 10, 61, 1440].some(isRollingWindow)).toBe(false);
+  });
+});

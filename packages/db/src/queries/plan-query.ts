@@ -1,0 +1,137 @@
+// Routing: which store answers a query, and the exact minute-aligned interval it covers.
+// Live windows (last M minutes, M a rolling window, no ip/user filter, Redis ready) come from
+// Redis; other ranges from the Postgres rollups; ip/user_id filters from the raw archive.
+import { sql } from "drizzle-orm";
+import type { ChainableCommander } from "ioredis";
+import { ROLLING_WINDOWS } from "../redis-keys";
+import {
+  type ClickFilter,
+  floorMinute,
+  hasRawFilter,
+  MAX_RANGE_MS,
+  MAX_WINDOW_MINUTES,
+  MINUTE_MS,
+  type QueryDeps,
+  QueryInputError,
+  type QuerySource,
+  type ResolvedRange,
+  type TimeRange,
+} from "./types";
+
+export interface QueryPlan {
+  source: QuerySource;
+  range: ResolvedRange;
+  /** End of the newest final minute: data before it is complete. Null while no minute is final. */
+  asOfMs: number | null;
+}
+
+export interface LiveState {
+  headMs: number | null;
+  ready: boolean;
+}
+
+/** Redis meta: the newest minute with data and whether the live windows are complete. */
+export async function getLiveState(deps: Pick<QueryDeps, "redis" | "redisKeys">): Promise<LiveState> {
+  const [head, ready] = await deps.redis.hmget(deps.redisKeys.meta, "head", "ready");
+  const headMs = head === null || head === undefined ? null : Number(head);
+  return { headMs: headMs !== null && Number.isFinite(headMs) ? headMs : null, ready: ready === "1" };
+}
+
+/** The Postgres head (newest minute with any click) and asOf, in one round trip. */
+export async function getRollupStatus(db: QueryDeps["db"]): Promise<{ headMs: number | null; asOfMs: number | null }> {
+  // Both are index-only lookups (click_rollups_minute_idx, minute_status's primary key).
+  const res = await db.execute<{ head: Date | null; last_final: Date | null }>(sql`
+    select (select max(minute) from click_rollups) as head,
+           (select max(minute) from minute_status where final_at is not null) as last_final`);
+  const row = res.rows[0];
+  const head = row?.head ? new Date(row.head).getTime() : null;
+  const lastFinal = row?.last_final ? new Date(row.last_final).getTime() : null;
+  return { headMs: head, asOfMs: lastFinal === null ? null : lastFinal + MINUTE_MS };
+}
+
+/** (head - M, head] as a half-open interval of whole minutes. */
+export function lastMinutesRange(headMs: number, minutes: number): ResolvedRange {
+  return { fromMs: headMs - (minutes - 1) * MINUTE_MS, toMs: headMs + MINUTE_MS };
+}
+
+/** [from, to) rounded down to whole minutes (the rollup grain), so every store counts the same minutes. */
+export function alignedRange(fromMs: number, toMs: number): ResolvedRange {
+  if (!(fromMs < toMs)) throw new QueryInputError("from", "must be before to");
+  if (toMs - fromMs > MAX_RANGE_MS) throw new QueryInputError("to", "the range may span at most 31 days");
+  return { fromMs: floorMinute(fromMs), toMs: floorMinute(toMs) };
+}
+
+export function isRollingWindow(minutes: number): boolean {
+  return (ROLLING_WINDOWS as readonly number[]).includes(minutes);
+}
+
+/**
+ * Reads a live window in the same MULTI as the Redis meta, so a Redis answer costs one round
+ * trip and its head and data belong to the same instant (the aggregator updates them atomically).
+ */
+export type LiveProbe = (multi: ChainableCommander) => ChainableCommander;
+
+/**
+ * Decides the store and resolves the interval. `allowRedis` is false for queries Redis cannot
+ * answer; `probe` queues the Redis read the query needs if Redis answers (its replies come back
+ * in `plan.probed`, and are discarded when the windows turn out not to be ready).
+ */
+export async function planQuery(
+  deps: QueryDeps,
+  range: TimeRange,
+  filter: ClickFilter,
+  opts: { allowRedis?: boolean; probe?: LiveProbe } = {},
+): Promise<QueryPlan & { probed: unknown[] }> {
+  if (range.kind === "last" && !(Number.isInteger(range.minutes) && range.minutes >= 1)) {
+    throw new QueryInputError("minutes", "must be a whole number of minutes ≥ 1");
+  }
+  if (range.kind === "last" && range.minutes > MAX_WINDOW_MINUTES) {
+    throw new QueryInputError("minutes", `must be at most ${MAX_WINDOW_MINUTES}`);
+  }
+  const wantsRedis =
+    (opts.allowRedis ?? true) && range.kind === "last" && isRollingWindow(range.minutes) && !hasRawFilter(filter);
+  const [live, status] = await Promise.all([
+    wantsRedis ? readLive(deps, opts.probe) : Promise.resolve({ headMs: null, ready: false, probed: [] }),
+    getRollupStatus(deps.db),
+  ]);
+  if (range.kind === "last" && live.ready && live.headMs !== null) {
+    return {
+      source: "redis",
+      range: lastMinutesRange(live.headMs, range.minutes),
+      asOfMs: status.asOfMs,
+      probed: live.probed,
+    };
+  }
+  const source: QuerySource = hasRawFilter(filter) ? "raw" : "rollups";
+  if (range.kind === "between") {
+    return { source, range: alignedRange(range.fromMs, range.toMs), asOfMs: status.asOfMs, probed: [] };
+  }
+  // No click anywhere yet: anchor the window on the current minute so from/to stay meaningful.
+  const headMs = status.headMs ?? floorMinute((deps.now ?? Date.now)());
+  return { source, range: lastMinutesRange(headMs, range.minutes), asOfMs: status.asOfMs, probed: [] };
+}
+
+async function readLive(
+  deps: Pick<QueryDeps, "redis" | "redisKeys">,
+  probe: LiveProbe | undefined,
+): Promise<LiveState & { probed: unknown[] }> {
+  if (!probe) return { ...(await getLiveState(deps)), probed: [] };
+  const replies = await probe(deps.redis.multi().hmget(deps.redisKeys.meta, "head", "ready")).exec();
+  if (!replies) throw new Error("Redis MULTI was aborted");
+  const values = replies.map(([err, value]) => {
+    if (err) throw err;
+    return value;
+  });
+  const [head, ready] = (values[0] as (string | null)[] | undefined) ?? [];
+  const headMs = head ? Number(head) : null;
+  return {
+    headMs: headMs !== null && Number.isFinite(headMs) ? headMs : null,
+    ready: ready === "1",
+    probed: values.slice(1),
+  };
+}
+
+/** True when every minute of the range is final (its counts will only change by late corrections). */
+export function isFinal(range: ResolvedRange, asOfMs: number | null): boolean {
+  return asOfMs !== null && range.toMs <= asOfMs;
+}
