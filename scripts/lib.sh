@@ -12,6 +12,13 @@ export KAFKA_BROKERS="${KAFKA_BROKERS:-localhost:9092}"
 export DATABASE_URL="${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/adclicks}"
 export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379}"
 export KAFKA_PARTITIONS="${KAFKA_PARTITIONS:-12}"
+# Sign-in sessions are signed with this; generated once per checkout and kept in .data/.
+if [[ -z "${BETTER_AUTH_SECRET:-}" ]]; then
+  mkdir -p "$DATA_DIR"
+  [[ -s "$DATA_DIR/auth-secret" ]] || node -e 'process.stdout.write(require("crypto").randomBytes(32).toString("base64"))' > "$DATA_DIR/auth-secret"
+  BETTER_AUTH_SECRET="$(cat "$DATA_DIR/auth-secret")"
+fi
+export BETTER_AUTH_SECRET
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 export NEXT_TELEMETRY_DISABLED=1
 export TURBO_TELEMETRY_DISABLED=1

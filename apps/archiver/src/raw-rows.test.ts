@@ -1,0 +1,47 @@
+// Raw rows: validated against the message timestamp, expired ones skipped, NUL made storable.
+import { expect, test } from "vitest";
+import { toRawBatch } from "./raw-rows";
+
+const T = Date.UTC(2025, 0, 15, 9, 30);
+const msg = (o: Record<string, unknown>, timestamp = T) => ({
+  value: Buffer.from(JSON.stringify(o)),
+  timestamp: String(timestamp),
+});
+const click = {
+  event_id: "3f1c2b7e-8a9d-4e0f-b1c2-d3e4f5a6b7c8",
+  ad_id: "ad-1",
+  click_timestamp: T - 1000,
+  user_id: "u\u0000x",
+  ip: "1.2.3.4",
+  country: "fr",
+};
+
+test("valid clicks become columns; invalid, expired and empty messages are counted", () => {
+  const b = toRawBatch(
+    [
+      msg(click),
+      msg({ ...click, country: "ZZ" }),
+      msg({ ...click, click_timestamp: T - 10 * 3_600_000 }),
+      { value: null, timestamp: String(T) },
+    ],
+    { cutoffMs: T - 3_600_000, fallbackNowMs: T },
+  );
+  expect(b.columns).toEqual({
+    ts: [new Date(T - 1000).toISOString()],
+    eventId: [click.event_id],
+    adId: ["ad-1"],
+    userId: ["u\uFFFDx"],
+    ip: ["1.2.3.4"],
+    country: ["FR"],
+  });
+  expect([b.invalid, b.expired, b.maxEventMs]).toEqual([2, 1, T - 1000]);
+  expect([...b.hours]).toEqual([Date.UTC(2025, 0, 15, 9)]);
+});
+
+test("the verdict depends on the message timestamp, not the wall clock (replays agree)", () => {
+  const future = { ...click, click_timestamp: T + 60_000 };
+  const a = toRawBatch([msg(future, T)], { cutoffMs: 0, fallbackNowMs: T + 10 * 86_400_000 });
+  expect(a.columns.ts).toHaveLength(1);
+  const b = toRawBatch([msg(future, T - 3_600_000)], { cutoffMs: 0, fallbackNowMs: T });
+  expect(b.invalid).toBe(1);
+});

@@ -1,0 +1,243 @@
+// The collector against the real Kafka: 202 only for what Kafka acknowledged (keyed by ad_id on
+// Kafka's default partition), dead letters with reasons, 4xx for every kind of bad body, and
+// 503 + Retry-After while the broker is unreachable (through a proxy the test cuts), then
+// accepting again with nothing acknowledged lost.
+import { ClickFactory, createRng, DEFAULT_TRAFFIC, type GeneratedEvent } from "@adclicks/generator";
+import { createKafka, deadLetterSchema } from "@adclicks/kafka";
+import { createTestEnv, type TestEnv, waitFor } from "@adclicks/test-utils";
+import kafkajs from "kafkajs";
+import { pino } from "pino";
+import { Registry } from "prom-client";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { readTopicUntil } from "../test/kafka-read";
+import { TcpProxy } from "../test/tcp-proxy";
+import { type Collector, startCollector } from "./collector";
+import { createCollectorMetrics } from "./metrics";
+
+const logger = pino({ level: "silent" });
+let env: TestEnv;
+let proxy: TcpProxy;
+let collector: Collector;
+let url: string;
+const factory = new ClickFactory(createRng("collector-it"), { ...DEFAULT_TRAFFIC, adCount: 200, malformedRatio: 0.1 });
+
+function events(n: number): GeneratedEvent[] {
+  return Array.from({ length: n }, () => factory.next(Date.now()));
+}
+
+function post(body: string | Uint8Array, contentType = "application/x-ndjson", headers: Record<string, string> = {}) {
+  return fetch(`${url}/v1/clicks`, { method: "POST", body, headers: { "content-type": contentType, ...headers } });
+}
+
+const idOf = (line: string) => (JSON.parse(line) as { event_id: string }).event_id.toLowerCase();
+
+beforeAll(async () => {
+  env = await createTestEnv("collector");
+  const [host = "127.0.0.1", port = "9092"] = env.kafkaBrokers.split(",")[0]!.split(":");
+  proxy = new TcpProxy({ host, port: Number(port) });
+  await proxy.start();
+  // Every broker connection of this client goes through the proxy, metadata redirects included.
+  const kafka = createKafka(env.kafkaBrokers, `collector-${env.id}`, {
+    socketFactory: proxy.socketFactory(),
+    logLevel: kafkajs.logLevel.NOTHING, // the outage test makes it shout
+  });
+  collector = await startCollector({
+    kafka,
+    topics: env.topics,
+    logger,
+    port: 0,
+    host: "127.0.0.1",
+    ackTimeoutMs: 2_000,
+    probeIntervalMs: 200,
+    retryAfterS: 1,
+    metrics: createCollectorMetrics(new Registry(), { defaults: false }),
+  });
+  url = `http://127.0.0.1:${collector.port}`;
+  await waitFor("collector ready", async () => (await fetch(`${url}/readyz`)).status === 200, { timeoutMs: 30_000 });
+});
+
+afterAll(async () => {
+  await collector?.close();
+  await proxy?.stop();
+  await env?.cleanup();
+});
+
+describe("ingest", () => {
+  test("valid events land in ad-clicks on the key's default partition; invalid ones in the DLQ with reasons", async () => {
+    const batch = events(600);
+    const res = await post(`${batch.map((e) => e.line).join("\n")}\n`);
+    expect(res.status).toBe(202);
+    const body = (await res.json()) as {
+      accepted: number;
+      rejected: number;
+      errors: { index: number; reason: string }[];
+    };
+    const bad = batch.flatMap((e, index) => (e.kind === "malformed" ? [index] : []));
+    expect(body.rejected).toBe(bad.length);
+    expect(body.accepted).toBe(batch.length - bad.length);
+    expect(body.errors.map((e) => e.index)).toEqual(bad);
+
+    const wanted = new Set(batch.filter((e) => e.kind !== "malformed").map((e) => idOf(e.line)));
+    const kafka = createKafka(env.kafkaBrokers, `check-${env.id}`);
+    const got = await readTopicUntil(kafka, env.topics.clicks, (all) => all.length >= body.accepted);
+    const partitioner = kafkajs.Partitioners.DefaultPartitioner();
+    const partitionMetadata = [0, 1, 2, 3].map((p) => ({
+      partitionId: p,
+      partitionErrorCode: 0,
+      leader: 1,
+      replicas: [1],
+      isr: [1],
+    }));
+    for (const m of got) {
+      const click = JSON.parse(m.value) as { event_id: string; ad_id: string; click_timestamp: number };
+      expect(m.key).toBe(click.ad_id);
+      expect(typeof click.click_timestamp).toBe("number");
+      expect(partitioner({ topic: env.topics.clicks, partitionMetadata, message: { key: m.key, value: null } })).toBe(
+        m.partition,
+      );
+      wanted.delete(click.event_id);
+    }
+    expect(wanted.size).toBe(0);
+
+    const dlq = await readTopicUntil(kafka, env.topics.deadLetters, (all) => all.length >= bad.length);
+    const letters = dlq.map((m) => deadLetterSchema.parse(JSON.parse(m.value)));
+    expect(letters.map((l) => l.payload).sort()).toEqual(bad.map((i) => batch[i]!.line).sort());
+    expect(letters.every((l) => l.source === "collector" && l.reason.length > 0)).toBe(true);
+  });
+
+  test("a JSON array works like NDJSON", async () => {
+    const batch = events(50).filter((e) => e.kind !== "malformed");
+    const res = await post(`[${batch.map((e) => e.line).join(",")}]`, "application/json");
+    expect(res.status).toBe(202);
+    expect(await res.json()).toEqual({ accepted: batch.length, rejected: 0, errors: [] });
+  });
+});
+
+describe("bad input gets a 4xx with a message and never crashes the process", () => {
+  const valid = () => events(20).find((e) => e.kind === "valid")!.line;
+  test.each<[string, () => Promise<Response>, number, string]>([
+    ["wrong content type", () => post(valid(), "text/plain"), 415, "Content-Type"],
+    ["no content type", () => fetch(`${url}/v1/clicks`, { method: "POST", body: new Uint8Array([1]) }), 415, "missing"],
+    ["malformed JSON array", () => post('[{"event_id":', "application/json"), 400, "malformed"],
+    ["not an array", () => post('"hello"', "application/json"), 400, "array"],
+    ["invalid UTF-8", () => post(Buffer.from([0x7b, 0x22, 0xc3, 0x28, 0x22, 0x7d]), "application/json"), 400, "UTF-8"],
+    [
+      "deeply nested JSON",
+      () => post(`[${"[".repeat(200_000)}${"]".repeat(200_000)}]`, "application/json"),
+      400,
+      "deeper",
+    ],
+    [
+      "over 5 MB",
+      () => post(`${valid()}\n`.repeat(Math.ceil((5.5 * 1024 * 1024) / 200)).padEnd(5.5 * 1024 * 1024)),
+      413,
+      "5 MB",
+    ],
+    ["over 10,000 events", () => post(`${valid()}\n`.repeat(10_001)), 413, "10000"],
+    ["unsupported encoding", () => post(valid(), "application/x-ndjson", { "content-encoding": "br" }), 415, "br"],
+    ["GET on the ingest route", () => fetch(`${url}/v1/clicks`), 405, "POST"],
+  ])("%s → %i", async (_name, send, status, message) => {
+    const res = await send();
+    expect(res.status).toBe(status);
+    expect(((await res.json()) as { error: string }).error).toContain(message);
+  });
+
+  test("gzip bodies are accepted, and gzip bombs refused with 413", async () => {
+    const { gzipSync } = await import("node:zlib");
+    const line = valid();
+    const ok = await post(gzipSync(`${line}\n`), "application/x-ndjson", { "content-encoding": "gzip" });
+    expect(ok.status).toBe(202);
+    const bomb = await post(gzipSync(Buffer.alloc(20 * 1024 * 1024, 0x20)), "application/x-ndjson", {
+      "content-encoding": "gzip",
+    });
+    expect(bomb.status).toBe(413);
+  });
+
+  test("fuzz: 300 random and mutated bodies all get < 500, and the process stays healthy", async () => {
+    const rng = createRng("fuzz");
+    const base = `[${events(3)
+      .map((e) => e.line)
+      .join(",")}]`;
+    const statuses = new Set<number>();
+    for (let i = 0; i < 300; i++) {
+      let body: Buffer;
+      if (i % 3 === 0) body = Buffer.from(Array.from({ length: rng.int(400) }, () => rng.int(256)));
+      else {
+        const b = Buffer.from(base);
+        for (let k = 0; k < 1 + rng.int(4); k++) b[rng.int(b.length)] = rng.int(256);
+        body = b;
+      }
+      const res = await post(body, i % 2 === 0 ? "application/json" : "application/x-ndjson");
+      statuses.add(res.status);
+      expect(res.status, `body ${body.toString("base64")}`).toBeLessThan(500);
+      await res.arrayBuffer();
+    }
+    expect(statuses.has(400)).toBe(true);
+    expect((await fetch(`${url}/healthz`)).status).toBe(200);
+  });
+});
+
+describe("Kafka outage", () => {
+  test("unreachable → 503 with Retry-After; back → 202 again; every acknowledged event is in Kafka", async () => {
+    const acknowledged = new Set<string>();
+    const sendValid = async () => {
+      const batch = events(100).filter((e) => e.kind === "valid" || e.kind === "late");
+      const res = await post(batch.map((e) => e.line).join("\n"));
+      if (res.status === 202) for (const e of batch) acknowledged.add(e.click!.eventId);
+      return res;
+    };
+    expect((await sendValid()).status).toBe(202);
+
+    await proxy.stop();
+    const down = await sendValid();
+    expect(down.status).toBe(503);
+    expect(down.headers.get("retry-after")).toBe("1");
+    expect(((await down.json()) as { error: string }).error).toContain("Kafka is unavailable");
+    await waitFor("readyz to report Kafka down", async () => (await fetch(`${url}/readyz`)).status === 503);
+    // While it is down, every answer is a 503 (none of them a 2xx).
+    for (let i = 0; i < 3; i++) expect((await sendValid()).status).toBe(503);
+    expect((await fetch(`${url}/healthz`)).status).toBe(200);
+
+    await proxy.start();
+    await waitFor("the collector to accept again", async () => (await sendValid()).status === 202, {
+      timeoutMs: 60_000,
+      intervalMs: 250,
+    });
+    expect((await sendValid()).status).toBe(202);
+
+    const kafka = createKafka(env.kafkaBrokers, `check2-${env.id}`);
+    const missing = new Set(acknowledged);
+    await readTopicUntil(kafka, env.topics.clicks, (all) => {
+      for (const m of all.splice(0)) missing.delete((JSON.parse(m.value) as { event_id: string }).event_id);
+      return missing.size === 0;
+    });
+    expect(missing.size).toBe(0);
+  });
+});
+
+test("Kafka unreachable from the start: readyz 503, ingest 503 with Retry-After, healthz 200", async () => {
+  const dead = await startCollector({
+    kafka: createKafka("127.0.0.1:1", "collector-dead", { retry: { retries: 0 }, logLevel: kafkajs.logLevel.NOTHING }),
+    topics: env.topics,
+    logger,
+    port: 0,
+    host: "127.0.0.1",
+    ackTimeoutMs: 1_000,
+    probeIntervalMs: 200,
+    metrics: createCollectorMetrics(new Registry(), { defaults: false }),
+  });
+  try {
+    const u = `http://127.0.0.1:${dead.port}`;
+    expect((await fetch(`${u}/healthz`)).status).toBe(200);
+    expect((await fetch(`${u}/readyz`)).status).toBe(503);
+    const res = await fetch(`${u}/v1/clicks`, {
+      method: "POST",
+      headers: { "content-type": "application/x-ndjson" },
+      body: events(5)[0]!.line,
+    });
+    expect(res.status).toBe(503);
+    expect(res.headers.get("retry-after")).toBe("2");
+  } finally {
+    await dead.close();
+  }
+});

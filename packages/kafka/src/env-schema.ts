@@ -1,0 +1,14 @@
+// Zod fragments for the Kafka env vars, for processes that validate their own env.ts with
+// @t3-oss/env-core (`server: { ...kafkaEnvSchema, ... }`). Pure: reads no environment.
+import { z } from "zod";
+
+export const kafkaEnvSchema = {
+  KAFKA_BROKERS: z
+    .string()
+    .regex(/^[^\s,:]+:\d+(,[^\s,:]+:\d+)*$/, "KAFKA_BROKERS must be a host:port list, e.g. localhost:9092")
+    .default("localhost:9092"),
+  KAFKA_TOPIC_SUFFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]*$/, "KAFKA_TOPIC_SUFFIX may only contain [A-Za-z0-9._-]")
+    .default(""),
+};

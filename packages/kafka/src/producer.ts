@@ -1,0 +1,238 @@
+// The idempotent, acks=all producer every ingest path uses, and a batching front for it that
+// coalesces concurrent callers into few large produce requests and fails fast when Kafka stalls.
+import kafkajs, { type CompressionTypes, type Kafka, type Message, type Producer, type TopicMessages } from "kafkajs";
+
+/** Kafka's default message.max.bytes is ~1 MB per record batch; stay well under it per request. */
+export const DEFAULT_MAX_REQUEST_BYTES = 768 * 1024;
+
+export interface IdempotentProducerOptions {
+  /** Upper bound of the retry backoff; retries themselves never stop (idempotence needs that). */
+  maxRetryTimeMs?: number;
+}
+
+/**
+ * An idempotent producer with Kafka's default murmur2 partitioner (where Java/Go/librdkafka
+ * clients put the same key). Retries are unbounded on purpose: kafkajs rolls sequence numbers
+ * back when it gives up, which can make the broker ack a different batch as a "duplicate".
+ * Callers bound their wait instead (see BatchingProducer's stall detection).
+ */
+export function createIdempotentProducer(kafka: Kafka, opts: IdempotentProducerOptions = {}): Producer {
+  return kafka.producer({
+    idempotent: true,
+    allowAutoTopicCreation: false,
+    createPartitioner: kafkajs.Partitioners.DefaultPartitioner,
+    retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 100, maxRetryTime: opts.maxRetryTimeMs ?? 2_000 },
+  });
+}
+
+/** Sends one request's worth of messages with acks=all; resolves when Kafka acknowledged all of them. */
+export function acksAllSender(producer: Producer, compression?: CompressionTypes) {
+  return async (topicMessages: TopicMessages[]): Promise<void> => {
+    await producer.sendBatch({ topicMessages, acks: -1, compression });
+  };
+}
+
+/** Thrown when a batch is refused up front: Kafka is stalled, the queue is full, or we are closing. */
+export class ProducerUnavailableError extends Error {
+  constructor(
+    message: string,
+    readonly why: "stalled" | "backpressure" | "closed",
+  ) {
+    super(message);
+    this.name = "ProducerUnavailableError";
+  }
+}
+
+export interface BatchingProducerOptions {
+  /** Messages queued (not yet acknowledged) above which new batches are refused. */
+  maxPendingMessages?: number;
+  /** Bytes (keys + values) per produce request. */
+  maxRequestBytes?: number;
+  /** A request in flight longer than this marks the producer stalled: new batches are refused. */
+  stallAfterMs?: number;
+  now?: () => number;
+}
+
+interface Owner {
+  remaining: number;
+  settled: boolean;
+  resolve(): void;
+  reject(err: unknown): void;
+}
+
+interface Segment {
+  owner: Owner;
+  topic: string;
+  messages: Message[];
+  pos: number;
+}
+
+export interface BatchingStats {
+  pendingMessages: number;
+  inFlightMs: number | undefined;
+  requests: number;
+  failures: number;
+}
+
+/**
+ * Coalesces concurrent `send` calls into produce requests of bounded size, one in flight at a
+ * time (kafkajs serializes idempotent requests per broker anyway), preserving order. Each
+ * caller's promise resolves only when every one of its messages was acknowledged, and rejects
+ * if any was not.
+ */
+export class BatchingProducer {
+  private readonly queue: Segment[] = [];
+  private pendingMessages = 0;
+  private inFlightSince: number | undefined;
+  private draining = false;
+  private closed = false;
+  private requests = 0;
+  private failures = 0;
+  private readonly maxPending: number;
+  private readonly maxBytes: number;
+  private readonly stallAfterMs: number;
+  private readonly now: () => number;
+  private idle: Array<() => void> = [];
+
+  constructor(
+    private readonly sendRequest: (topicMessages: TopicMessages[]) => Promise<void>,
+    opts: BatchingProducerOptions = {},
+  ) {
+    this.maxPending = opts.maxPendingMessages ?? 200_000;
+    this.maxBytes = opts.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES;
+    this.stallAfterMs = opts.stallAfterMs ?? 5_000;
+    this.now = opts.now ?? Date.now;
+  }
+
+  /** True while a request has been waiting for Kafka longer than `stallAfterMs`. */
+  get stalled(): boolean {
+    return this.inFlightSince !== undefined && this.now() - this.inFlightSince > this.stallAfterMs;
+  }
+
+  stats(): BatchingStats {
+    return {
+      pendingMessages: this.pendingMessages,
+      inFlightMs: this.inFlightSince === undefined ? undefined : this.now() - this.inFlightSince,
+      requests: this.requests,
+      failures: this.failures,
+    };
+  }
+
+  send(batch: ReadonlyArray<{ topic: string; messages: Message[] }>): Promise<void> {
+    if (this.closed) return Promise.reject(new ProducerUnavailableError("the producer is closing", "closed"));
+    if (this.stalled)
+      return Promise.reject(
+        new ProducerUnavailableError(`Kafka has not acknowledged a request for ${this.stallAfterMs} ms`, "stalled"),
+      );
+    let count = 0;
+    for (const b of batch) count += b.messages.length;
+    if (count === 0) return Promise.resolve();
+    if (this.pendingMessages + count > this.maxPending)
+      return Promise.reject(
+        new ProducerUnavailableError(`more than ${this.maxPending} messages are waiting for Kafka`, "backpressure"),
+      );
+    this.pendingMessages += count;
+    return new Promise<void>((resolve, reject) => {
+      const owner: Owner = { remaining: count, settled: false, resolve, reject };
+      for (const b of batch) {
+        if (b.messages.length > 0) this.queue.push({ owner, topic: b.topic, messages: b.messages, pos: 0 });
+      }
+      if (!this.draining) {
+        this.draining = true;
+        // Defer one macrotask so callers arriving in the same tick share the request.
+        setImmediate(() => void this.drain());
+      }
+    });
+  }
+
+  /** Resolves once everything queued so far has been acknowledged or has failed. */
+  flush(): Promise<void> {
+    if (!this.draining) return Promise.resolve();
+    return new Promise((r) => this.idle.push(r));
+  }
+
+  /** Refuses new batches, then waits for the queued ones. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.flush();
+  }
+
+  private takeRequest(): { topicMessages: TopicMessages[]; owners: Map<Owner, number>; count: number } {
+    const byTopic = new Map<string, Message[]>();
+    const owners = new Map<Owner, number>();
+    let bytes = 0;
+    let count = 0;
+    while (this.queue.length > 0) {
+      const seg = this.queue[0]!;
+      if (seg.owner.settled) {
+        // Its caller was already told it failed (it will retry the whole batch): don't send the rest.
+        this.pendingMessages -= seg.messages.length - seg.pos;
+        this.queue.shift();
+        continue;
+      }
+      let list = byTopic.get(seg.topic);
+      if (!list) {
+        list = [];
+        byTopic.set(seg.topic, list);
+      }
+      let taken = 0;
+      while (seg.pos < seg.messages.length) {
+        const m = seg.messages[seg.pos]!;
+        const size = messageBytes(m);
+        // Always take at least one message, or an oversized one would block the queue forever.
+        if (count > 0 && bytes + size > this.maxBytes) break;
+        list.push(m);
+        bytes += size;
+        count++;
+        taken++;
+        seg.pos++;
+      }
+      if (taken > 0) owners.set(seg.owner, (owners.get(seg.owner) ?? 0) + taken);
+      if (seg.pos < seg.messages.length) break;
+      this.queue.shift();
+    }
+    const topicMessages: TopicMessages[] = [];
+    for (const [topic, messages] of byTopic) if (messages.length > 0) topicMessages.push({ topic, messages });
+    return { topicMessages, owners, count };
+  }
+
+  private async drain(): Promise<void> {
+    while (this.queue.length > 0) {
+      const { topicMessages, owners, count } = this.takeRequest();
+      this.inFlightSince = this.now();
+      this.requests++;
+      try {
+        await this.sendRequest(topicMessages);
+        for (const [owner, n] of owners) {
+          owner.remaining -= n;
+          if (owner.remaining === 0 && !owner.settled) {
+            owner.settled = true;
+            owner.resolve();
+          }
+        }
+      } catch (err) {
+        this.failures++;
+        for (const owner of owners.keys()) {
+          if (!owner.settled) {
+            owner.settled = true;
+            owner.reject(err);
+          }
+        }
+      } finally {
+        this.inFlightSince = undefined;
+        this.pendingMessages -= count;
+      }
+    }
+    this.draining = false;
+    const idle = this.idle;
+    this.idle = [];
+    for (const r of idle) r();
+  }
+}
+
+function messageBytes(m: Message): number {
+  const k = m.key;
+  const v = m.value;
+  // Strings are counted in UTF-16 units: close enough for a bound with headroom.
+  return 64 + (k == null ? 0 : k.length) + (v == null ? 0 : v.length);
+}
