@@ -1,7 +1,7 @@
 // The aggregator worker: a Kafka consumer-group member that feeds records to the pure operator
 // (@adclicks/core), checkpoints to Postgres exactly once, mirrors deltas into the Redis live
 // windows, and publishes final minutes. All state changes run one at a time (`exclusive`).
-import { type AggregatorOptions, ClickAggregator, isoMinute, topN } from "@adclicks/core";
+import { type AggregatorOptions, type CheckpointPlan, ClickAggregator, isoMinute, topN } from "@adclicks/core";
 import {
   applyDeltas,
   CheckpointFencedError,
@@ -63,6 +63,7 @@ export class AggregatorWorker {
   private lastCheckpointAt = 0;
   private timer: NodeJS.Timeout | undefined;
   private stopping = false;
+  private inflight: Promise<void> | undefined;
   private redisSync: Promise<void> | undefined;
   private publishing: Promise<void> | undefined;
 
@@ -114,7 +115,9 @@ export class AggregatorWorker {
     this.stopping = true;
     if (this.timer) clearInterval(this.timer);
     await this.consumer.stop().catch(() => {});
-    await this.exclusive(() => this.checkpoint()).catch((err) => this.log.error({ err }, "final checkpoint failed"));
+    await this.exclusive(() => this.checkpoint(true)).catch((err) =>
+      this.log.error({ err }, "final checkpoint failed"),
+    );
     await this.redisSync;
     await this.publishing;
     await this.consumer.disconnect().catch(() => {});
@@ -198,16 +201,37 @@ export class AggregatorWorker {
     await heartbeat();
   }
 
-  private async checkpoint(): Promise<void> {
+  /**
+   * Takes a checkpoint plan and writes it in the background, so the next batches are counted
+   * while Postgres works; at most one write is in flight (that is the backpressure).
+   */
+  private async checkpoint(wait = false): Promise<void> {
+    if (this.inflight) await this.inflight;
     this.lastCheckpointAt = Date.now();
-    if (this.dlq.length > 0) {
-      const messages = this.dlq;
-      await this.retry("send dead letters", () =>
-        this.producer.send({ topic: this.cfg.topics.deadLetters, acks: -1, messages }),
-      );
-      this.dlq = [];
-    }
+    const deadLetters = this.dlq;
+    this.dlq = [];
     const plan = this.op.plan(Date.now());
+    const write = this.writeCheckpoint(plan, deadLetters).catch((err) => {
+      // The plan's counts are gone with it: every partition restarts from its stored checkpoint.
+      this.log.error({ err: String(err) }, "checkpoint write failed; re-reading from the stored checkpoints");
+      for (const p of this.op.owned()) {
+        this.op.revoke(p);
+        this.expected.delete(p);
+      }
+    });
+    this.inflight = write.finally(() => {
+      this.inflight = undefined;
+    });
+    if (wait) await this.inflight;
+  }
+
+  private async writeCheckpoint(plan: CheckpointPlan, deadLetters: Message[]): Promise<void> {
+    if (deadLetters.length > 0) {
+      // Before the offsets move past them: a rejected event is never lost.
+      await this.retry("send dead letters", () =>
+        this.producer.send({ topic: this.cfg.topics.deadLetters, acks: -1, messages: deadLetters }),
+      );
+    }
     const applied = this.appliedOutbox;
     const started = process.hrtime.bigint();
     let result: Awaited<ReturnType<typeof commitCheckpoint>>;
@@ -224,6 +248,7 @@ export class AggregatorWorker {
       if (!(err instanceof CheckpointFencedError)) throw err;
       metrics.checkpointFailures.inc({ kind: "fenced" });
       this.log.warn({ partitions: err.partitions }, "checkpoint fenced: partitions re-initialize from Postgres");
+      // Everything counted for them since the stored checkpoint is dropped and re-read.
       for (const p of err.partitions) {
         this.op.revoke(p);
         this.expected.delete(p);
@@ -244,9 +269,8 @@ export class AggregatorWorker {
     const offsets: { topic: string; partition: number; offset: string }[] = [];
     for (const pp of plan.partitions) {
       offsets.push({ topic: this.cfg.topics.clicks, partition: pp.partition, offset: String(pp.nextOffset) });
-      if (pp.counts.isEmpty) continue;
       this.redisQueue.push({ partition: pp.partition, seq: pp.seq, deltas: pp.counts.flat() });
-      metrics.eventToCountedSeconds.observe(Math.max(0, now - pp.maxEventMs) / 1000);
+      if (!pp.counts.isEmpty) metrics.eventToCountedSeconds.observe(Math.max(0, now - pp.maxEventMs) / 1000);
     }
     metrics.dedupIds.set(this.op.dedupStats().ids);
     // Kafka offsets are only a hint (for lag tools); Postgres holds the real ones.
@@ -288,6 +312,11 @@ export class AggregatorWorker {
         metrics.redisApplies.inc({ result: r });
         if (r === "not_ready") {
           await this.ensureLiveWindows();
+          return;
+        }
+        if (r === "gap") {
+          // An older checkpoint of this partition (e.g. a previous owner's) is in the outbox.
+          this.reloadOutbox = true;
           return;
         }
         this.appliedOutbox.push({ partition: e.partition, seq: e.seq });

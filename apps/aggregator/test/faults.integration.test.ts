@@ -19,6 +19,7 @@ import {
   checkpointedOffsets,
   compareLiveWindows,
   produce,
+  redisDiagnostics,
   rollupCells,
   spawnWorker,
   type WorkerProcess,
@@ -69,8 +70,10 @@ async function expectExact(env: TestEnv, pool: pg.Pool, t: Traffic) {
       const c = await compareLiveWindows(env, pool);
       return c.windows.every((w) => JSON.stringify(w.redis) === JSON.stringify(w.postgres)) && c;
     },
-    { timeoutMs: 60_000, intervalMs: 250 },
-  );
+    { timeoutMs: 120_000, intervalMs: 250 },
+  ).catch(async (err) => {
+    throw new Error(`${String(err)}\n${JSON.stringify(await redisDiagnostics(env, pool))}`);
+  });
   expect(live.windows.at(-1)!.redis.length).toBeGreaterThan(50);
 }
 

@@ -114,6 +114,34 @@ export async function compareLiveWindows(env: TestEnv, pool: pg.Pool, country?: 
   }
 }
 
+/** What Redis applied against what Postgres committed: printed when the windows disagree. */
+export async function redisDiagnostics(env: TestEnv, pool: pg.Pool) {
+  const redis = createRedis(env.redisUrl);
+  const keys = redisKeys(env.redisPrefix);
+  try {
+    const cmp = await compareLiveWindows(env, pool);
+    const diff = cmp.windows.map((w) => {
+      const r = new Map(w.redis);
+      const p = new Map(w.postgres);
+      const bad: string[] = [];
+      for (const ad of new Set([...r.keys(), ...p.keys()]))
+        if (r.get(ad) !== p.get(ad)) bad.push(`${ad}:${r.get(ad)}/${p.get(ad)}`);
+      return { window: w.window, mismatches: bad.length, sample: bad.slice(0, 5) };
+    });
+    return {
+      meta: await redis.hgetall(keys.meta),
+      applied: await redis.hgetall(keys.applied),
+      checkpoints: (await pool.query("select partition, seq, next_offset from consumer_checkpoints order by 1")).rows,
+      outbox: (
+        await pool.query("select partition, seq, jsonb_array_length(deltas) as n from redis_outbox order by 1, 2")
+      ).rows,
+      diff,
+    };
+  } finally {
+    redis.disconnect();
+  }
+}
+
 export async function consumeAll(env: TestEnv, topic: string, expected: number, timeoutMs = 60_000) {
   const consumer = env.kafka.consumer({ groupId: `reader-${env.id}-${topic}`, maxWaitTimeInMs: 200 });
   const values: { key: string | null; value: string | null }[] = [];
