@@ -53,6 +53,8 @@ echo "    Ctrl-C (or npm run stop) stops everything."
 # Keep the foreground alive while the apps run; poll so the INT trap fires promptly.
 declare -A reported=()
 while :; do
+  # `npm run stop` from another terminal removes the pid files: then there is nothing to watch.
+  compgen -G "$RUN_DIR/app-*.pid" >/dev/null || { info "apps stopped"; exit 0; }
   for f in "$RUN_DIR"/app-*.pid; do
     [[ -e "$f" ]] || continue
     if ! pid_alive "$f" && [[ -z "${reported[$f]:-}" ]]; then

@@ -7,6 +7,8 @@ start=$SECONDS
 
 bash scripts/infra.sh
 command -v chromium >/dev/null || apt_install chromium
+# The zstd CLI stands in for a non-JS producer in the codec test.
+command -v zstd >/dev/null || apt_install zstd
 
 step "lint (biome)"
 npx biome check .

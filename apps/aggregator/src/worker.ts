@@ -175,7 +175,7 @@ export class AggregatorWorker {
       const offset = Number(m.offset);
       if (offset < next) continue;
       const value = m.value === null ? null : m.value.toString("utf8");
-      const d = this.op.process(p, offset, value, now);
+      const d = this.op.process(p, offset, value, now, Number(m.timestamp) || now);
       next = offset + 1;
       metrics.events.inc({ decision: d.kind });
       if (d.kind === "rejected") {

@@ -1,8 +1,10 @@
 // The aggregator against real Kafka, Postgres and Redis: exact counts under duplicates,
 // disorder, lateness and malformed input, and the live windows equal to the rollups.
+import { execFileSync } from "node:child_process";
 import { MINUTE_MS } from "@adclicks/core";
 import { createPool } from "@adclicks/db";
 import { createTestEnv, type TestEnv, waitFor } from "@adclicks/test-utils";
+import kafkajs from "kafkajs";
 import type pg from "pg";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { makeTraffic, sumValues } from "./events";
@@ -78,5 +80,42 @@ test("200k events with duplicates, disorder, late and malformed ones are counted
     expect(finals).toBeGreaterThanOrEqual(5);
   } finally {
     await worker.kill("SIGTERM");
+  }
+});
+
+test("batches compressed with zstd by another client are read and counted", async () => {
+  // kafkajs has no zstd compressor; stand in for a Java/librdkafka producer with the zstd CLI.
+  const { CompressionCodecs, CompressionTypes } = kafkajs;
+  CompressionCodecs[CompressionTypes.ZSTD] = () => ({
+    compress: async (encoder: { buffer: Buffer }) => execFileSync("zstd", ["-q", "-c"], { input: encoder.buffer }),
+    decompress: async (buffer: Buffer) => execFileSync("zstd", ["-q", "-d", "-c"], { input: buffer }),
+  });
+  const zenv = await createTestEnv("agg-zstd", { partitions: 2 });
+  const zpool = createPool(zenv.databaseUrl, 2);
+  const worker = spawnWorker(zenv);
+  try {
+    const start = Math.floor(Date.now() / MINUTE_MS) * MINUTE_MS - 10 * MINUTE_MS;
+    const t = makeTraffic({ count: 5_000, seed: 5, startMs: start, spanMs: 2 * MINUTE_MS, duplicateRatio: 0.05 });
+    const producer = zenv.kafka.producer();
+    await producer.connect();
+    await producer.send({
+      topic: zenv.topics.clicks,
+      acks: -1,
+      compression: CompressionTypes.ZSTD,
+      messages: t.messages,
+    });
+    await producer.disconnect();
+    await waitFor(
+      "zstd records checkpointed",
+      async () => (await checkpointedOffsets(zpool, `agg-${zenv.id}`)) === t.messages.length,
+      {
+        timeoutMs: 60_000,
+      },
+    );
+    expect(await rollupCells(zpool)).toEqual(t.truth);
+  } finally {
+    await worker.kill();
+    await zpool.end();
+    await zenv.cleanup();
   }
 });

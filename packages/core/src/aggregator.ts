@@ -129,13 +129,17 @@ export class ClickAggregator {
     if (!this.parts.has(partition)) this.watermarks.observe(partition, maxEventMs, activeAt);
   }
 
-  process(partition: number, offset: number, value: string | null, nowMs: number): Decision {
+  /**
+   * `nowMs` is the wall clock (idleness); `recordTimeMs`, the record's own timestamp in the log,
+   * judges "too far in the future / too old", so a replay decides exactly as the first read did.
+   */
+  process(partition: number, offset: number, value: string | null, nowMs: number, recordTimeMs = nowMs): Decision {
     const p = this.parts.get(partition);
     if (!p) return { kind: "skipped" };
     if (offset < p.replayFrom) return { kind: "skipped" };
     const replaying = offset < p.replayUntil;
     if (!replaying && offset < p.nextOffset) return { kind: "skipped" };
-    this.validate.nowMs = nowMs;
+    this.validate.nowMs = recordTimeMs;
     const parsed: ParseResult =
       value === null ? { ok: false, reason: "malformed_json" } : parseClick(value, this.validate);
     if (!replaying) {
@@ -177,7 +181,11 @@ export class ClickAggregator {
     return { watermark, finalBefore: this.finalBefore, fired: fired.sort((a, b) => a - b) };
   }
 
-  /** Everything to persist now. Nothing changes until `committed(plan)`. */
+  /**
+   * Everything to persist now. The plan takes the counts with it (counting goes on into fresh
+   * ones while it is written); offsets and seqs move only at `committed(plan)`. One plan is in
+   * flight at a time: the next is taken after this one is committed (or its partitions revoked).
+   */
   plan(nowMs: number): CheckpointPlan {
     const { watermark, finalBefore, fired } = this.advance(nowMs);
     const partitions: PartitionPlan[] = [];
@@ -195,21 +203,21 @@ export class ClickAggregator {
         counts: p.counts,
         late: p.late,
       });
+      p.counts = new MinuteCounts();
+      p.late = new MinuteCounts();
+      p.dirty = false;
     }
     return { partitions, watermark, finalBefore, fired };
   }
 
-  /** The plan is durable: start the next interval. */
+  /** The plan is durable: its offsets are the partitions' new restart points. */
   committed(plan: CheckpointPlan): void {
     for (const pp of plan.partitions) {
       const p = this.parts.get(pp.partition);
       if (!p) continue;
       p.seq = pp.seq;
-      p.replayFrom = pp.nextOffset;
-      p.replayUntil = pp.nextOffset;
-      p.counts = new MinuteCounts();
-      p.late = new MinuteCounts();
-      p.dirty = p.nextOffset !== pp.nextOffset;
+      p.replayFrom = Math.max(p.replayFrom, pp.nextOffset);
+      p.replayUntil = Math.max(p.replayUntil, pp.nextOffset);
     }
   }
 

@@ -51,6 +51,8 @@ describe("parseClick", () => {
     [{ ...good, click_timestamp: NOW - 8 * 86_400_000 }, "ancient_timestamp"],
     [{ ...good, ip: "300.1.1.1" }, "bad_ip"],
     [{ ...good, country: "XX" }, "unknown_country"],
+    [{ ...good, user_id: "u\u0000x" }, "bad_user_id"],
+    [{ ...good, user_id: "u".repeat(129) }, "bad_user_id"],
     [JSON.stringify({ ...good, pad: "x".repeat(5000) }), "oversized"],
   ])("rejects %j as %s", (input, reason) => {
     expect(parse(input)).toMatchObject({ ok: false, reason });

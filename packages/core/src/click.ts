@@ -25,6 +25,7 @@ export type RejectReason =
   | "future_timestamp"
   | "ancient_timestamp"
   | "bad_ip"
+  | "bad_user_id"
   | "unknown_country"
   | "oversized";
 
@@ -107,7 +108,11 @@ export function validateClick(value: unknown, opts: ValidateOptions): ParseResul
   const ip = o.ip as string;
   if (!isIpAddress(ip)) return { ok: false, reason: "bad_ip" };
   const userId = o.user_id as string;
-  if (userId.length > 128) return { ok: false, reason: "bad_type:user_id", detail: "user_id longer than 128" };
+  if (userId.length > 128) return { ok: false, reason: "bad_user_id", detail: "user_id longer than 128" };
+  // Control characters (NUL above all: Postgres text cannot hold it) are never part of an id.
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching them is the point
+  if (/[\u0000-\u001f\u007f]/.test(userId))
+    return { ok: false, reason: "bad_user_id", detail: "control characters in user_id" };
   const country = (o.country as string).toUpperCase();
   if (!isCountryCode(country)) return { ok: false, reason: "unknown_country" };
   return { ok: true, click: { eventId: eventId.toLowerCase(), adId, ts, userId, ip, country } };

@@ -33,6 +33,13 @@ export class MinuteCounts {
     return this.total;
   }
 
+  /** Number of distinct cells. */
+  get size(): number {
+    let n = 0;
+    for (const byCountry of this.cells.values()) for (const byAd of byCountry.values()) n += byAd.size;
+    return n;
+  }
+
   get isEmpty(): boolean {
     return this.total === 0;
   }
