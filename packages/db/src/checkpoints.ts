@@ -125,7 +125,8 @@ export async function commitCheckpoint(pool: pg.Pool, input: CommitInput): Promi
       await client.query(UPSERT_ROLLUPS, cols);
       if (final.rows.length > 0) await recordLate(client, cols, new Set(final.rows.map((r) => r.ms)));
     }
-    const outbox = plan.partitions.filter((pp) => !pp.counts.isEmpty);
+    // Every seq gets a row, empty or not: Redis applies them strictly in order.
+    const outbox = plan.partitions;
     if (outbox.length > 0) {
       await client.query(
         `insert into redis_outbox (consumer, partition, seq, deltas)

@@ -15,6 +15,8 @@ local tag, field, seq = ARGV[1], ARGV[2], tonumber(ARGV[3])
 if redis.call('HGET', KEYS[1], 'ready') ~= '1' then return -1 end
 local last = tonumber(redis.call('HGET', KEYS[2], field) or '0')
 if last >= seq then return 0 end
+-- Seqs are contiguous per partition: a gap means an older checkpoint is still unapplied.
+if seq ~= last + 1 then return -2 end
 local M = ${MINUTE_MS}
 local W = {${ROLLING_WINDOWS.join(",")}}
 local KEEP = ${MINUTES_KEPT}
@@ -81,7 +83,7 @@ end
 redis.call('HSET', KEYS[2], field, seq)
 return 1`;
 
-export type ApplyResult = "applied" | "already_applied" | "not_ready";
+export type ApplyResult = "applied" | "already_applied" | "not_ready" | "gap";
 
 declare module "ioredis" {
   interface RedisCommander<Context> {
@@ -99,7 +101,10 @@ export function appliedField(consumer: string, partition: number): string {
   return `${consumer}:${partition}`;
 }
 
-/** Applies one checkpoint's deltas (flat [minute, country, ad, clicks]*) exactly once. */
+/**
+ * Applies one checkpoint's deltas (flat [minute, country, ad, clicks]*) exactly once, and only
+ * in seq order per partition ("gap" when an older checkpoint must be applied first).
+ */
 export async function applyDeltas(
   redis: Redis,
   keys: RedisKeys,
@@ -117,7 +122,7 @@ export async function applyDeltas(
     seq,
     ...deltas,
   );
-  return r === 1 ? "applied" : r === 0 ? "already_applied" : "not_ready";
+  return r === 1 ? "applied" : r === 0 ? "already_applied" : r === -2 ? "gap" : "not_ready";
 }
 
 export async function liveWindowsReady(redis: Redis, keys: RedisKeys): Promise<boolean> {
