@@ -28,8 +28,17 @@ export interface CheckpointedConsumerOptions {
   write(client: pg.PoolClient, messages: KafkaMessage[], partition: number, prepared: unknown): Promise<BatchResult>;
   partitionsConsumedConcurrently?: number;
   sessionTimeoutMs?: number;
-  onBatch?(result: BatchResult & { partition: number; nextOffset: string; seconds: number }): void;
+  onBatch?(report: BatchReport): void;
 }
+
+/** What `onBatch` hears after each committed batch (for metrics). */
+export type BatchReport = BatchResult & { partition: number; nextOffset: string; seconds: number };
+
+/** The options an archive consumer passes through unchanged; it adds its own name and writer. */
+export type ArchiveConsumerOptions = Pick<
+  CheckpointedConsumerOptions,
+  "kafka" | "pool" | "logger" | "topic" | "onBatch"
+>;
 
 export interface RunningConsumer {
   consumer: Consumer;

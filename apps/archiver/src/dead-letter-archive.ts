@@ -1,9 +1,6 @@
 // The dead-letter consumer: ad-clicks-dlq into the queryable dead_letters table (reason,
 // source, first seen, bounded payload), exactly once through its stored checkpoint.
-import type { Kafka } from "kafkajs";
-import type pg from "pg";
-import type { Logger } from "pino";
-import { type BatchResult, type RunningConsumer, runCheckpointedConsumer } from "./checkpointed-consumer";
+import { type ArchiveConsumerOptions, type RunningConsumer, runCheckpointedConsumer } from "./checkpointed-consumer";
 import { toDeadLetterColumns } from "./dead-letter-rows";
 
 export const DEAD_LETTER_ARCHIVE = "dead-letter-archive";
@@ -12,13 +9,8 @@ const INSERT_DEAD_LETTERS = `
   insert into dead_letters (reason, source, detail, payload, kafka_partition, kafka_offset, first_seen)
   select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::bigint[], $7::timestamptz[])`;
 
-export interface DeadLetterArchiveOptions {
-  kafka: Kafka;
-  pool: pg.Pool;
-  logger: Logger;
-  topic: string;
+export interface DeadLetterArchiveOptions extends ArchiveConsumerOptions {
   maxPayload: number;
-  onBatch?(r: BatchResult & { partition: number; nextOffset: string; seconds: number }): void;
 }
 
 export function startDeadLetterArchive(opts: DeadLetterArchiveOptions): Promise<RunningConsumer> {

@@ -1,59 +1,42 @@
 // The archiver's environment, validated once at startup (process.env is read nowhere else).
-import { kafkaEnvSchema } from "@adclicks/kafka";
-import { createEnv } from "@t3-oss/env-core";
+import { createProcessEnv, kafkaEnvSchema, logLevelEnvSchema, portEnv } from "@adclicks/kafka";
 import { z } from "zod";
 
 const ROLES = ["raw-archive", "dead-letters"] as const;
 
-export const env = createEnv({
-  server: {
-    ...kafkaEnvSchema,
-    DATABASE_URL: z
-      .url({
-        protocol: /^postgres(ql)?$/,
-        error: "DATABASE_URL must be a postgres:// URL, e.g. postgres://postgres@127.0.0.1:5432/adclicks",
-      })
-      .default("postgres://postgres@127.0.0.1:5432/adclicks"),
-    ARCHIVER_PORT: z.coerce
-      .number({ error: "ARCHIVER_PORT must be a port number" })
-      .int("ARCHIVER_PORT must be a port number")
-      .min(0, "ARCHIVER_PORT must be a port number")
-      .max(65535, "ARCHIVER_PORT must be a port number")
-      .default(4102),
-    ARCHIVER_ROLES: z
-      .string()
-      .default(ROLES.join(","))
-      .transform((s) => s.split(",").map((r) => r.trim()))
-      .pipe(
-        z
-          .array(z.enum(ROLES, { error: `ARCHIVER_ROLES: a comma-separated subset of ${ROLES.join(", ")}` }))
-          .min(1, "ARCHIVER_ROLES must name at least one role"),
-      ),
-    ARCHIVER_RETENTION_HOURS: z.coerce
-      .number({ error: "ARCHIVER_RETENTION_HOURS must be a number of hours" })
-      .int("ARCHIVER_RETENTION_HOURS must be a whole number of hours")
-      .min(1, "ARCHIVER_RETENTION_HOURS must be at least 1")
-      .default(24 * 30),
-    ARCHIVER_CONCURRENCY: z.coerce
-      .number({ error: "ARCHIVER_CONCURRENCY must be a number" })
-      .int()
-      .min(1, "ARCHIVER_CONCURRENCY must be at least 1")
-      .max(64, "ARCHIVER_CONCURRENCY must be at most 64")
-      .default(2),
-    ARCHIVER_DEAD_LETTER_PAYLOAD_CHARS: z.coerce
-      .number({ error: "ARCHIVER_DEAD_LETTER_PAYLOAD_CHARS must be a number" })
-      .int()
-      .min(64, "ARCHIVER_DEAD_LETTER_PAYLOAD_CHARS must be at least 64")
-      .default(8192),
-    LOG_LEVEL: z
-      .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], {
-        error: "LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent",
-      })
-      .default("info"),
-  },
-  runtimeEnv: process.env,
-  emptyStringAsUndefined: true,
-  onValidationError: (issues) => {
-    throw new Error(`invalid environment: ${issues.map((i) => i.message).join("; ")}`);
-  },
+export const env = createProcessEnv({
+  ...kafkaEnvSchema,
+  ...logLevelEnvSchema,
+  DATABASE_URL: z
+    .url({
+      protocol: /^postgres(ql)?$/,
+      error: "DATABASE_URL must be a postgres:// URL, e.g. postgres://postgres@127.0.0.1:5432/adclicks",
+    })
+    .default("postgres://postgres@127.0.0.1:5432/adclicks"),
+  ARCHIVER_PORT: portEnv("ARCHIVER_PORT", 4102),
+  ARCHIVER_ROLES: z
+    .string()
+    .default(ROLES.join(","))
+    .transform((s) => s.split(",").map((r) => r.trim()))
+    .pipe(
+      z
+        .array(z.enum(ROLES, { error: `ARCHIVER_ROLES: a comma-separated subset of ${ROLES.join(", ")}` }))
+        .min(1, "ARCHIVER_ROLES must name at least one role"),
+    ),
+  ARCHIVER_RETENTION_HOURS: z.coerce
+    .number({ error: "ARCHIVER_RETENTION_HOURS must be a number of hours" })
+    .int("ARCHIVER_RETENTION_HOURS must be a whole number of hours")
+    .min(1, "ARCHIVER_RETENTION_HOURS must be at least 1")
+    .default(24 * 30),
+  ARCHIVER_CONCURRENCY: z.coerce
+    .number({ error: "ARCHIVER_CONCURRENCY must be a number" })
+    .int()
+    .min(1, "ARCHIVER_CONCURRENCY must be at least 1")
+    .max(64, "ARCHIVER_CONCURRENCY must be at most 64")
+    .default(2),
+  ARCHIVER_DEAD_LETTER_PAYLOAD_CHARS: z.coerce
+    .number({ error: "ARCHIVER_DEAD_LETTER_PAYLOAD_CHARS must be a number" })
+    .int()
+    .min(64, "ARCHIVER_DEAD_LETTER_PAYLOAD_CHARS must be at least 64")
+    .default(8192),
 });

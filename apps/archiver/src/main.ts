@@ -4,7 +4,7 @@ import { createServer } from "node:http";
 import { createPool } from "@adclicks/db";
 import { createKafka, topicNames } from "@adclicks/kafka";
 import { pino } from "pino";
-import type { BatchResult, RunningConsumer } from "./checkpointed-consumer";
+import type { BatchReport, RunningConsumer } from "./checkpointed-consumer";
 import { DEAD_LETTER_ARCHIVE, startDeadLetterArchive } from "./dead-letter-archive";
 import { env } from "./env";
 import { createArchiverMetrics } from "./metrics";
@@ -20,7 +20,7 @@ const pool = createPool(env.DATABASE_URL, env.ARCHIVER_CONCURRENCY + 3);
 const retentionMs = env.ARCHIVER_RETENTION_HOURS * HOUR_MS;
 const partitions = new PartitionMaker(pool);
 
-const record = (consumer: string) => (r: BatchResult & { partition: number; nextOffset: string; seconds: number }) => {
+const record = (consumer: string) => (r: BatchReport) => {
   metrics.rows.inc({ consumer }, r.written);
   for (const [reason, n] of Object.entries(r.skipped ?? {})) if (n > 0) metrics.skipped.inc({ consumer, reason }, n);
   metrics.batchSeconds.observe({ consumer }, r.seconds);

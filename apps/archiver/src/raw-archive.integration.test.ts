@@ -1,22 +1,21 @@
 // The raw archive against real Kafka and Postgres: the archiver process is SIGKILLed twice
 // mid-stream and restarted; afterwards raw_clicks holds exactly the ground truth per
 // (ad, minute, country): no click lost, none twice (duplicates, retries and replays included).
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { createPool } from "@adclicks/db";
 import { ClickFactory, createRng, DEFAULT_TRAFFIC, GroundTruth, truthKey } from "@adclicks/generator";
 import { createIdempotentProducer } from "@adclicks/kafka";
-import { createTestEnv, type TestEnv, waitFor } from "@adclicks/test-utils";
+import { ChildProcesses, createTestEnv, exited, type TestEnv, waitFor } from "@adclicks/test-utils";
 import type { Producer } from "kafkajs";
 import type pg from "pg";
 import { afterAll, beforeAll, expect, test } from "vitest";
 
 const MAIN = fileURLToPath(new URL("./main.ts", import.meta.url));
-const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
 let env: TestEnv;
 let pool: pg.Pool;
 let producer: Producer;
-const children = new Set<ChildProcess>();
+const children = new ChildProcesses();
 
 beforeAll(async () => {
   env = await createTestEnv("rawarchive");
@@ -25,27 +24,20 @@ beforeAll(async () => {
   await producer.connect();
 });
 afterAll(async () => {
-  for (const c of children) c.kill("SIGKILL");
+  children.killAll();
   await producer?.disconnect();
   await pool?.end();
   await env?.cleanup();
 });
 
-function startArchiver(): ChildProcess {
-  const child = spawn(process.execPath, ["--import", "tsx", MAIN], {
-    cwd: ROOT,
+const startArchiver = (): ChildProcess =>
+  children.tsx(MAIN, [], {
     env: env.childEnv({ ARCHIVER_ROLES: "raw-archive", ARCHIVER_PORT: "0", LOG_LEVEL: "warn" }),
-    stdio: ["ignore", "inherit", "inherit"],
   });
-  children.add(child);
-  child.on("exit", () => children.delete(child));
-  return child;
-}
 
 async function kill(child: ChildProcess): Promise<void> {
-  const exited = new Promise((r) => child.once("exit", r));
   child.kill("SIGKILL");
-  await exited;
+  await exited(child);
 }
 
 const rowCount = async () => (await pool.query<{ n: number }>("select count(*)::int as n from raw_clicks")).rows[0]!.n;

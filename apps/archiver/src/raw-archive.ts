@@ -1,10 +1,9 @@
 // The raw-archive consumer: every valid click on ad-clicks into raw_clicks (hourly partitions
 // created on demand), deduplicated by the primary key (ts, event_id), exactly once through the
 // checkpoint stored in the same transaction.
-import type { Kafka, KafkaMessage } from "kafkajs";
+import type { KafkaMessage } from "kafkajs";
 import type pg from "pg";
-import type { Logger } from "pino";
-import { type BatchResult, type RunningConsumer, runCheckpointedConsumer } from "./checkpointed-consumer";
+import { type ArchiveConsumerOptions, type RunningConsumer, runCheckpointedConsumer } from "./checkpointed-consumer";
 import { createPartitionSql, retentionCutoff } from "./partitions";
 import { type RawBatch, toRawBatch } from "./raw-rows";
 
@@ -40,15 +39,10 @@ export class PartitionMaker {
   }
 }
 
-export interface RawArchiveOptions {
-  kafka: Kafka;
-  pool: pg.Pool;
-  logger: Logger;
-  topic: string;
+export interface RawArchiveOptions extends ArchiveConsumerOptions {
   retentionMs: number;
   partitions: PartitionMaker;
   concurrency?: number;
-  onBatch?(r: BatchResult & { partition: number; nextOffset: string; seconds: number }): void;
 }
 
 export function startRawArchive(opts: RawArchiveOptions): Promise<RunningConsumer> {

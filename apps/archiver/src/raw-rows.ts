@@ -28,7 +28,10 @@ export interface RawMessage {
   timestamp: string;
 }
 
-/** Postgres text cannot hold NUL; a click may (JSON "\u0000" in user_id). Keep the row, lose the NUL. */
+/**
+ * Postgres text cannot hold NUL; a dead letter's payload may hold one. Keep the row, lose the NUL.
+ * parseClick already rejects control characters in user_id: for clicks this is only a guard.
+ */
 export function pgText(s: string): string {
   return s.includes("\u0000") ? s.replaceAll("\u0000", "\uFFFD") : s;
 }

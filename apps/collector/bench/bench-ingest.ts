@@ -1,20 +1,17 @@
 // `npm run bench:ingest`: ingest throughput on this machine, against the real Kafka and
 // Postgres, in an isolated topic set and database. (1) HTTP collector with 1,000-event NDJSON
 // batches (autocannon), (2) shipper on a pre-written log file, (3) raw archive catching up.
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createPool } from "@adclicks/db";
 import { ClickFactory, createRng, DEFAULT_TRAFFIC } from "@adclicks/generator";
 import { createIdempotentProducer } from "@adclicks/kafka";
-import { createTestEnv, type TestEnv, waitFor } from "@adclicks/test-utils";
+import { ChildProcesses, createTestEnv, exited, freePort, type TestEnv, waitFor } from "@adclicks/test-utils";
 import autocannon from "autocannon";
 import kafkajs from "kafkajs";
 
-const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
 const app = (name: string) => fileURLToPath(new URL(`../../${name}/src/main.ts`, import.meta.url));
 const HTTP_SECONDS = 15;
 const HTTP_CONNECTIONS = 8;
@@ -23,35 +20,14 @@ const SHIPPER_LINES = 500_000;
 const ARCHIVE_EVENTS = 300_000;
 
 const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
-const children = new Set<ChildProcess>();
+const children = new ChildProcesses();
 
-function run(
-  script: string,
-  args: string[],
-  env: NodeJS.ProcessEnv,
-  capture = false,
-): ChildProcess & { out: string[] } {
-  const child = spawn(process.execPath, ["--import", "tsx", script, ...args], {
-    cwd: ROOT,
-    env,
-    stdio: ["ignore", capture ? "pipe" : "ignore", "inherit"],
-  }) as ChildProcess & { out: string[] };
-  child.out = [];
-  child.stdout?.on("data", (d: Buffer) => child.out.push(d.toString()));
-  children.add(child);
-  child.on("exit", () => children.delete(child));
-  return child;
-}
-
-const exited = (c: ChildProcess) =>
-  new Promise<number | null>((resolve) => (c.exitCode !== null ? resolve(c.exitCode) : c.once("exit", resolve)));
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, "127.0.0.1", () => r()));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise((r) => srv.close(r));
-  return port;
+/** Starts an app; with `capture`, its stdout (pino's JSON lines) is kept in `out`. */
+function run(script: string, args: string[], env: NodeJS.ProcessEnv, capture = false) {
+  const child = children.tsx(script, args, { env, stdout: capture ? "pipe" : "ignore" });
+  const out: string[] = [];
+  child.stdout?.on("data", (d: Buffer) => out.push(d.toString()));
+  return Object.assign(child, { out });
 }
 
 function lines(seed: string, n: number): string[] {
@@ -183,7 +159,7 @@ try {
       `${fmt(arch.withStartup)} rows/s with start and group join)  target keeps up with 50,000`,
   );
 } finally {
-  for (const c of children) c.kill("SIGKILL");
+  children.killAll();
   for (const e of envs) await e.cleanup().catch(() => {});
 }
 process.exit(0);

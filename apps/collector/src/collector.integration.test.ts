@@ -4,13 +4,11 @@
 // accepting again with nothing acknowledged lost.
 import { ClickFactory, createRng, DEFAULT_TRAFFIC, type GeneratedEvent } from "@adclicks/generator";
 import { createKafka, deadLetterSchema } from "@adclicks/kafka";
-import { createTestEnv, type TestEnv, waitFor } from "@adclicks/test-utils";
+import { createTestEnv, readTopicUntil, TcpProxy, type TestEnv, waitFor } from "@adclicks/test-utils";
 import kafkajs from "kafkajs";
 import { pino } from "pino";
 import { Registry } from "prom-client";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { readTopicUntil } from "../test/kafka-read";
-import { TcpProxy } from "../test/tcp-proxy";
 import { type Collector, startCollector } from "./collector";
 import { createCollectorMetrics } from "./metrics";
 

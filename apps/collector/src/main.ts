@@ -1,17 +1,10 @@
 // The HTTP collector process: env, logger, Kafka client, server; drains on SIGTERM/SIGINT.
-import { createKafka, topicNames } from "@adclicks/kafka";
-import kafkajs from "kafkajs";
+import { compressionType, createKafka, topicNames } from "@adclicks/kafka";
 import { pino } from "pino";
 import { startCollector } from "./collector";
 import { env } from "./env";
 
 const logger = pino({ level: env.LOG_LEVEL, base: { app: "collector" } });
-const compression = {
-  none: undefined,
-  gzip: kafkajs.CompressionTypes.GZIP,
-  snappy: kafkajs.CompressionTypes.Snappy,
-  lz4: kafkajs.CompressionTypes.LZ4,
-}[env.COLLECTOR_COMPRESSION];
 
 const collector = await startCollector({
   kafka: createKafka(env.KAFKA_BROKERS, "collector"),
@@ -21,7 +14,7 @@ const collector = await startCollector({
   host: env.COLLECTOR_HOST,
   maxBytes: env.COLLECTOR_MAX_BODY_BYTES,
   ackTimeoutMs: env.COLLECTOR_ACK_TIMEOUT_MS,
-  compression,
+  compression: compressionType(env.COLLECTOR_COMPRESSION),
 });
 logger.info({ port: collector.port, brokers: env.KAFKA_BROKERS }, "collector listening: POST /v1/clicks");
 

@@ -1,54 +1,32 @@
 // The generator CLI end to end: to Kafka directly (its ground truth equals a recount of the
 // topic), to the HTTP collector started after it (it retries until the collector is up), and
 // to rotating log files.
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { mkdtemp, readdir, readFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseClick } from "@adclicks/core";
 import { createKafka } from "@adclicks/kafka";
-import { createTestEnv, type TestEnv } from "@adclicks/test-utils";
+import { ChildProcesses, createTestEnv, exited, freePort, readTopicUntil, type TestEnv } from "@adclicks/test-utils";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { readTopicUntil } from "../test/kafka-read";
 import { GroundTruth, type GroundTruthFile, truthKey } from "./ground-truth";
 
-const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
 const GENERATOR = fileURLToPath(new URL("./main.ts", import.meta.url));
 const COLLECTOR = fileURLToPath(new URL("../../collector/src/main.ts", import.meta.url));
 let env: TestEnv;
-const children = new Set<ChildProcess>();
+const children = new ChildProcesses();
 
 beforeAll(async () => {
   env = await createTestEnv("generator");
 });
 afterAll(async () => {
-  for (const c of children) c.kill("SIGKILL");
+  children.killAll();
   await env?.cleanup();
 });
 
-function run(script: string, args: string[], extra: Record<string, string> = {}): ChildProcess {
-  const child = spawn(process.execPath, ["--import", "tsx", script, ...args], {
-    cwd: ROOT,
-    env: env.childEnv({ LOG_LEVEL: "warn", ...extra }),
-    stdio: ["ignore", "inherit", "inherit"],
-  });
-  children.add(child);
-  child.on("exit", () => children.delete(child));
-  return child;
-}
-
-const exitCode = (c: ChildProcess) =>
-  new Promise<number | null>((resolve) => (c.exitCode !== null ? resolve(c.exitCode) : c.once("exit", resolve)));
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, "127.0.0.1", () => r()));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
+const run = (script: string, args: string[], extra: Record<string, string> = {}): ChildProcess =>
+  children.tsx(script, args, { env: env.childEnv({ LOG_LEVEL: "warn", ...extra }) });
 
 async function readTruth(path: string): Promise<GroundTruth> {
   return GroundTruth.fromJSON(JSON.parse(await readFile(path, "utf8")) as GroundTruthFile);
@@ -75,7 +53,7 @@ test("--target kafka: every event is in the topic and the ground truth equals a 
     ...["--target", "kafka", "--total", "5000", "--rate", "0", "--ads", "500", "--seed", "k"],
     ...["--duplicates", "0.1", "--late", "0.1", "--malformed", "0.05", "--truth", truthPath, "--quiet"],
   ]);
-  expect(await exitCode(gen)).toBe(0);
+  expect(await exited(gen)).toBe(0);
   const truth = await readTruth(truthPath);
   expect(truth.totals.valid + truth.totals.late + truth.totals.duplicate + truth.totals.malformed).toBe(5000);
   const all = await readTopicUntil(
@@ -97,9 +75,9 @@ test("--target http retries until the collector is up, then everything it sent i
   ]);
   // Started after the generator: its first requests find nothing listening.
   const collector = run(COLLECTOR, [], { COLLECTOR_PORT: String(port), COLLECTOR_HOST: "127.0.0.1" });
-  expect(await exitCode(gen)).toBe(0);
+  expect(await exited(gen)).toBe(0);
   collector.kill("SIGTERM");
-  expect(await exitCode(collector)).toBe(0);
+  expect(await exited(collector)).toBe(0);
   const truth = await readTruth(truthPath);
   expect(truth.totals.malformed).toBeGreaterThan(0);
   const valid = truth.totals.valid + truth.totals.late + truth.totals.duplicate;
@@ -120,7 +98,7 @@ test("--target file with rotation writes every event as a line across the rotate
     ...["--target", "file", "--file", log, "--rotate-bytes", "100000", "--total", "3000", "--rate", "0"],
     ...["--batch", "100", "--quiet"],
   ]);
-  expect(await exitCode(gen)).toBe(0);
+  expect(await exited(gen)).toBe(0);
   const files = (await readdir(dir)).filter((f) => f.startsWith("clicks.log"));
   expect(files.length).toBeGreaterThan(2);
   let lines = 0;

@@ -1,7 +1,6 @@
 // The log-file shipper CLI: flags, env, an idempotent acks=all producer, the shipping loop;
 // SIGTERM/SIGINT finish the chunks in flight and save the state before exiting.
-import { acksAllSender, createIdempotentProducer, createKafka, topicNames } from "@adclicks/kafka";
-import kafkajs from "kafkajs";
+import { acksAllSender, compressionType, createIdempotentProducer, createKafka, topicNames } from "@adclicks/kafka";
 import { pino } from "pino";
 import { parseShipperArgs } from "./args";
 import { env } from "./env";
@@ -15,12 +14,6 @@ if (!parsed.ok) {
 }
 const args = parsed.args;
 const logger = pino({ level: env.LOG_LEVEL, base: { app: "shipper" } });
-const compression = {
-  none: undefined,
-  gzip: kafkajs.CompressionTypes.GZIP,
-  snappy: kafkajs.CompressionTypes.Snappy,
-  lz4: kafkajs.CompressionTypes.LZ4,
-}[env.SHIPPER_COMPRESSION];
 
 const producer = createIdempotentProducer(createKafka(env.KAFKA_BROKERS, "shipper"));
 
@@ -28,7 +21,7 @@ const shipper = new Shipper({
   patterns: args.patterns,
   statePath: args.state,
   topics: topicNames(env.KAFKA_TOPIC_SUFFIX),
-  send: acksAllSender(producer, compression),
+  send: acksAllSender(producer, compressionType(env.SHIPPER_COMPRESSION)),
   logger,
   chunkBytes: args.chunkBytes,
   pollMs: args.pollMs,

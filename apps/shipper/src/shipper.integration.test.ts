@@ -1,43 +1,30 @@
 // The shipper process against the real Kafka: SIGKILL mid-file and restart ships every line
 // (duplicates allowed, losses not), and rotation by rename while running loses nothing. Invalid
 // lines reach the dead-letter topic naming their file and line.
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { appendFile, mkdtemp, readFile, rename, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ClickFactory, createRng, DEFAULT_TRAFFIC } from "@adclicks/generator";
 import { createKafka, deadLetterSchema } from "@adclicks/kafka";
-import { createTestEnv, type TestEnv, waitFor } from "@adclicks/test-utils";
+import { ChildProcesses, createTestEnv, exited, readTopicUntil, type TestEnv, waitFor } from "@adclicks/test-utils";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { readTopicUntil } from "../test/kafka-read";
 
 const MAIN = fileURLToPath(new URL("./main.ts", import.meta.url));
-const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
 let env: TestEnv;
-const children = new Set<ChildProcess>();
+const children = new ChildProcesses();
 
 beforeAll(async () => {
   env = await createTestEnv("shipper");
 });
 afterAll(async () => {
-  for (const c of children) c.kill("SIGKILL");
+  children.killAll();
   await env?.cleanup();
 });
 
-function startShipper(args: string[]): ChildProcess {
-  const child = spawn(process.execPath, ["--import", "tsx", MAIN, "--poll-ms", "50", ...args], {
-    cwd: ROOT,
-    env: env.childEnv({ LOG_LEVEL: "warn" }),
-    stdio: ["ignore", "inherit", "inherit"],
-  });
-  children.add(child);
-  child.on("exit", () => children.delete(child));
-  return child;
-}
-
-const exited = (c: ChildProcess) =>
-  new Promise<number | null>((resolve) => (c.exitCode !== null ? resolve(c.exitCode) : c.once("exit", resolve)));
+const startShipper = (args: string[]): ChildProcess =>
+  children.tsx(MAIN, ["--poll-ms", "50", ...args], { env: env.childEnv({ LOG_LEVEL: "warn" }) });
 
 async function stateOffsets(path: string): Promise<number> {
   try {

@@ -57,17 +57,25 @@ async function shipOnce(
   return shipper;
 }
 
-const ids = (lines: string[]) => lines.map((l) => JSON.parse(l).event_id as string);
+const ids = (ls: string[]) => ls.map((l) => JSON.parse(l).event_id as string);
+const lines = (count: number) => Array.from({ length: count }, () => line());
+/** Lines the way a log file holds them: each one newline-terminated. */
+const asLog = (ls: string[]) => `${ls.join("\n")}\n`;
+
+/** A fresh directory, and the path of a (not yet written) log file in it. */
+async function freshLog(name = "app.log") {
+  const dir = await mkdtemp(join(tmpdir(), "shipper-"));
+  return { dir, log: join(dir, name) };
+}
 
 test("ships every line once across runs, resuming from the state file", async () => {
-  const dir = await mkdtemp(join(tmpdir(), "shipper-"));
-  const log = join(dir, "a.log");
-  const first = Array.from({ length: 500 }, () => line());
-  await writeFile(log, `${first.join("\n")}\n`);
+  const { dir, log } = await freshLog("a.log");
+  const first = lines(500);
+  await writeFile(log, asLog(first));
   const s = sink();
   await shipOnce(dir, [join(dir, "*.log")], s.send);
-  const more = Array.from({ length: 300 }, () => line());
-  await appendFile(log, `${more.join("\n")}\nnot json\n`);
+  const more = lines(300);
+  await appendFile(log, `${asLog(more)}not json\n`);
   await shipOnce(dir, [join(dir, "*.log")], s.send);
   expect(s.clicks).toEqual(ids([...first, ...more]));
   expect(s.dead).toEqual([expect.objectContaining({ source: `shipper:${log}:801`, reason: "malformed_json" })]);
@@ -76,39 +84,36 @@ test("ships every line once across runs, resuming from the state file", async ()
 });
 
 test("a file rotated by rename while the shipper was down is drained from its new name", async () => {
-  const dir = await mkdtemp(join(tmpdir(), "shipper-"));
-  const log = join(dir, "app.log");
-  const a = Array.from({ length: 100 }, () => line());
-  await writeFile(log, `${a.join("\n")}\n`);
+  const { dir, log } = await freshLog();
+  const a = lines(100);
+  await writeFile(log, asLog(a));
   const s = sink();
   await shipOnce(dir, [log], s.send);
-  const tail = Array.from({ length: 50 }, () => line());
-  await appendFile(log, `${tail.join("\n")}\n`);
+  const tail = lines(50);
+  await appendFile(log, asLog(tail));
   await rename(log, `${log}.1`);
-  const b = Array.from({ length: 70 }, () => line());
-  await writeFile(log, `${b.join("\n")}\n`);
+  const b = lines(70);
+  await writeFile(log, asLog(b));
   await shipOnce(dir, [log], s.send);
   expect(new Set(s.clicks)).toEqual(new Set(ids([...a, ...tail, ...b])));
   expect(s.clicks).toHaveLength(220);
 });
 
 test("copytruncate: a file that shrank or whose first bytes changed is read from 0", async () => {
-  const dir = await mkdtemp(join(tmpdir(), "shipper-"));
-  const log = join(dir, "app.log");
-  const a = Array.from({ length: 100 }, () => line());
-  await writeFile(log, `${a.join("\n")}\n`);
+  const { dir, log } = await freshLog();
+  const a = lines(100);
+  await writeFile(log, asLog(a));
   const s = sink();
   await shipOnce(dir, [log], s.send);
   await truncate(log, 0);
-  const b = Array.from({ length: 300 }, () => line()); // longer than before: only the fingerprint tells
-  await writeFile(log, `${b.join("\n")}\n`);
+  const b = lines(300); // longer than before: only the fingerprint tells
+  await writeFile(log, asLog(b));
   await shipOnce(dir, [log], s.send);
   expect(s.clicks).toEqual(ids([...a, ...b]));
 });
 
 test("a line longer than a chunk is dead-lettered once and skipped; numbering stays right", async () => {
-  const dir = await mkdtemp(join(tmpdir(), "shipper-"));
-  const log = join(dir, "app.log");
+  const { dir, log } = await freshLog();
   const a = line();
   const b = line();
   await writeFile(log, `${a}\n${"x".repeat(20_000)}\n${b}\nbad\n`);
@@ -122,10 +127,9 @@ test("a line longer than a chunk is dead-lettered once and skipped; numbering st
 });
 
 test("a failed request leaves the offset at the last acknowledged chunk", async () => {
-  const dir = await mkdtemp(join(tmpdir(), "shipper-"));
-  const log = join(dir, "app.log");
-  const a = Array.from({ length: 400 }, () => line());
-  await writeFile(log, `${a.join("\n")}\n`);
+  const { dir, log } = await freshLog();
+  const a = lines(400);
+  await writeFile(log, asLog(a));
   let calls = 0;
   const s = sink();
   const flaky = async (t: TopicMessages[]) => {

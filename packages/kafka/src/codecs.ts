@@ -3,6 +3,7 @@
 import { createRequire } from "node:module";
 import { decompress as zstdDecompress } from "fzstd";
 import kafkajs from "kafkajs";
+import type { ProducerCompression } from "./env-schema";
 
 // kafkajs is CommonJS; its named exports are not visible to ESM static analysis.
 const { CompressionCodecs, CompressionTypes } = kafkajs;
@@ -38,4 +39,15 @@ export function registerCodecs(): void {
       Promise.reject(new Error("zstd compression is not supported by this producer; use gzip, snappy or lz4")),
     decompress: async (buffer) => Buffer.from(zstdDecompress(buffer)),
   });
+}
+
+/** The kafkajs codec for a configured producer compression; `none` leaves the batch uncompressed. */
+export function compressionType(compression: ProducerCompression): kafkajs.CompressionTypes | undefined {
+  return compression === "none"
+    ? undefined
+    : {
+        gzip: CompressionTypes.GZIP,
+        snappy: CompressionTypes.Snappy,
+        lz4: CompressionTypes.LZ4,
+      }[compression];
 }

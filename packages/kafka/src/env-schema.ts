@@ -12,3 +12,12 @@ export const kafkaEnvSchema = {
     .regex(/^[A-Za-z0-9._-]*$/, "KAFKA_TOPIC_SUFFIX may only contain [A-Za-z0-9._-]")
     .default(""),
 };
+
+/** The codecs our producers can write: kafkajs can only decompress zstd (see codecs.ts). */
+export const PRODUCER_COMPRESSIONS = ["none", "gzip", "snappy", "lz4"] as const;
+export type ProducerCompression = (typeof PRODUCER_COMPRESSIONS)[number];
+
+/** A producer's compression read from `name` (lz4 unless set); `compressionType` maps it for kafkajs. */
+export function compressionEnv(name: string) {
+  return z.enum(PRODUCER_COMPRESSIONS, { error: `${name} must be none, gzip, snappy or lz4` }).default("lz4");
+}

@@ -4,6 +4,7 @@ export * from "./click-message";
 export * from "./client";
 export * from "./codecs";
 export * from "./dead-letter";
+export * from "./env-fragments";
 export * from "./env-schema";
 export * from "./producer";
 export * from "./topics";

@@ -1,5 +1,6 @@
 // Helpers for integration tests: an isolated environment per test file (own database, own
-// Kafka topics, own Redis prefix) on the real services, and polling with a deadline.
+// Kafka topics, own Redis prefix) on the real services, and polling with a deadline; the other
+// helpers (child processes, topic reader, TCP proxy, private servers) are re-exported from here.
 import { randomBytes } from "node:crypto";
 import { dropDatabase, migrateDatabase } from "@adclicks/db";
 import { createKafka, ensureTopics, type TopicNames, topicNames } from "@adclicks/kafka";
@@ -7,6 +8,10 @@ import type { Kafka } from "kafkajs";
 
 import { BASE_DATABASE_URL, KAFKA_BROKERS, REDIS_URL } from "./env";
 
+export * from "./child-processes";
+export * from "./private-servers";
+export * from "./read-topic";
+export * from "./tcp-proxy";
 export { BASE_DATABASE_URL, KAFKA_BROKERS, REDIS_URL };
 
 export interface TestEnv {
@@ -96,4 +101,3 @@ export async function waitFor<T>(
     await new Promise((r) => setTimeout(r, intervalMs));
   }
 }
-export * from "./private-servers";
