@@ -34,14 +34,6 @@ export interface WorkerConfig {
   log: Logger;
 }
 
-interface RedisEntry {
-  partition: number;
-  seq: number;
-  deltas: (string | number)[];
-}
-
-const MAX_REDIS_QUEUE = 500;
-
 export class AggregatorWorker {
   private readonly op: ClickAggregator;
   private readonly consumer: Consumer;
@@ -56,10 +48,9 @@ export class AggregatorWorker {
   private assignment = new Set<number>();
   // Dead letters buffered until the next checkpoint: sent (acks=all) before offsets move past them.
   private dlq: Message[] = [];
-  // Deltas committed to Postgres and not yet in Redis, plus the ones applied since the last commit.
-  private redisQueue: RedisEntry[] = [];
+  // Redis progress: last seq applied per partition, and the outbox rows to delete at the next commit.
+  private readonly appliedSeq = new Map<number, number>();
   private appliedOutbox: { partition: number; seq: number }[] = [];
-  private reloadOutbox = true;
   private lastCheckpointAt = 0;
   private timer: NodeJS.Timeout | undefined;
   private stopping = false;
@@ -152,7 +143,7 @@ export class AggregatorWorker {
       const stored = await this.retry("load checkpoints", () => loadCheckpoints(this.cfg.pool, this.cfg.group, topic));
       const start = this.op.assign(p, stored.get(p), Date.now());
       this.expected.set(p, start);
-      this.reloadOutbox = true;
+      this.appliedSeq.delete(p);
       this.log.info({ partition: p, start, checkpoint: stored.get(p) }, "partition resumed from Postgres checkpoint");
       this.consumer.seek({ topic, partition: p, offset: String(start) });
       return;
@@ -269,7 +260,6 @@ export class AggregatorWorker {
     const offsets: { topic: string; partition: number; offset: string }[] = [];
     for (const pp of plan.partitions) {
       offsets.push({ topic: this.cfg.topics.clicks, partition: pp.partition, offset: String(pp.nextOffset) });
-      this.redisQueue.push({ partition: pp.partition, seq: pp.seq, deltas: pp.counts.flat() });
       if (!pp.counts.isEmpty) metrics.eventToCountedSeconds.observe(Math.max(0, now - pp.maxEventMs) / 1000);
     }
     metrics.dedupIds.set(this.op.dedupStats().ids);
@@ -293,43 +283,35 @@ export class AggregatorWorker {
     });
   }
 
-  /** Applies committed deltas to Redis in order; on trouble keeps them for the next tick. */
+  /**
+   * Applies committed deltas to Redis, read back from the outbox in seq order per partition:
+   * memory stays bounded however far Redis falls behind, and a previous owner's unapplied
+   * checkpoints are picked up the same way as ours.
+   */
   private async syncRedis(): Promise<void> {
     const { pool, redis, keys, group } = this.cfg;
     try {
-      if (this.reloadOutbox) {
-        // The outbox holds every committed, unapplied delta (ours, and a previous owner's).
-        // Merge with what checkpoints queued meanwhile: per partition, seqs must apply in order.
-        this.reloadOutbox = false;
-        const loaded = await loadOutbox(pool, group, this.op.owned());
-        const byKey = new Map<string, RedisEntry>();
-        for (const e of [...loaded, ...this.redisQueue]) byKey.set(`${e.partition}:${e.seq}`, e);
-        this.redisQueue = [...byKey.values()].sort((a, b) => a.partition - b.partition || a.seq - b.seq);
-      }
-      while (this.redisQueue.length > 0) {
-        const e = this.redisQueue[0]!;
-        const r = await applyDeltas(redis, keys, group, e.partition, e.seq, e.deltas);
-        metrics.redisApplies.inc({ result: r });
-        if (r === "not_ready") {
-          await this.ensureLiveWindows();
-          return;
+      for (;;) {
+        const batch = await loadOutbox(pool, group, this.op.owned(), this.appliedSeq);
+        if (batch.length === 0) return;
+        for (const e of batch) {
+          if ((this.appliedSeq.get(e.partition) ?? 0) >= e.seq) continue;
+          const r = await applyDeltas(redis, keys, group, e.partition, e.seq, e.deltas);
+          metrics.redisApplies.inc({ result: r });
+          if (r === "not_ready") {
+            await this.ensureLiveWindows();
+            return;
+          }
+          // "gap": an older checkpoint of this partition is not applied yet; the next pass has it.
+          if (r === "gap") return;
+          this.appliedSeq.set(e.partition, e.seq);
+          this.appliedOutbox.push({ partition: e.partition, seq: e.seq });
         }
-        if (r === "gap") {
-          // An older checkpoint of this partition (e.g. a previous owner's) is in the outbox.
-          this.reloadOutbox = true;
-          return;
-        }
-        this.appliedOutbox.push({ partition: e.partition, seq: e.seq });
-        this.redisQueue.shift();
+        if (this.stopping) return;
       }
     } catch (err) {
       metrics.redisApplies.inc({ result: "error" });
-      this.log.warn({ err: String(err), queued: this.redisQueue.length }, "redis apply failed; will retry");
-      if (this.redisQueue.length > MAX_REDIS_QUEUE) {
-        // Bounded memory: the outbox in Postgres still has them all.
-        this.redisQueue = [];
-        this.reloadOutbox = true;
-      }
+      this.log.warn({ err: String(err) }, "redis apply failed; will retry");
     }
   }
 

@@ -132,9 +132,7 @@ export async function redisDiagnostics(env: TestEnv, pool: pg.Pool) {
       meta: await redis.hgetall(keys.meta),
       applied: await redis.hgetall(keys.applied),
       checkpoints: (await pool.query("select partition, seq, next_offset from consumer_checkpoints order by 1")).rows,
-      outbox: (
-        await pool.query("select partition, seq, jsonb_array_length(deltas) as n from redis_outbox order by 1, 2")
-      ).rows,
+      outbox: (await pool.query("select partition, seq, length(deltas) as n from redis_outbox order by 1, 2")).rows,
       diff,
     };
   } finally {

@@ -130,7 +130,7 @@ export async function commitCheckpoint(pool: pg.Pool, input: CommitInput): Promi
     if (outbox.length > 0) {
       await client.query(
         `insert into redis_outbox (consumer, partition, seq, deltas)
-         select $1, p, s, d::jsonb from unnest($2::int[], $3::bigint[], $4::text[]) as u(p, s, d)`,
+         select $1, p, s, d from unnest($2::int[], $3::bigint[], $4::text[]) as u(p, s, d)`,
         [
           consumer,
           outbox.map((pp) => pp.partition),
@@ -218,16 +218,26 @@ function sortedColumns(counts: MinuteCounts): [string[], number[], string[], num
   return [rows.map((r) => r.adId), rows.map((r) => r.minute), rows.map((r) => r.country), rows.map((r) => r.clicks)];
 }
 
-/** Outbox entries not yet applied to Redis, oldest first, for the given partitions. */
+/**
+ * The oldest outbox entries not yet applied to Redis for the given partitions (seq above what
+ * `applied` says was applied), at most `limit`, in seq order per partition.
+ */
 export async function loadOutbox(
   pool: pg.Pool,
   consumer: string,
   partitions: number[],
+  applied: Map<number, number>,
+  limit = 24,
 ): Promise<{ partition: number; seq: number; deltas: (string | number)[] }[]> {
-  const { rows } = await pool.query<{ partition: number; seq: number; deltas: (string | number)[] }>(
-    `select partition, seq, deltas from redis_outbox where consumer = $1 and partition = any($2::int[])
-      order by partition, seq`,
-    [consumer, partitions],
+  const { rows } = await pool.query<{ partition: number; seq: number; deltas: string }>(
+    `select o.partition, o.seq, o.deltas
+       from redis_outbox o
+       join unnest($2::int[], $3::bigint[]) as u(p, s) on o.partition = u.p and o.seq > u.s
+      where o.consumer = $1
+      order by o.seq, o.partition limit $4`,
+    [consumer, partitions, partitions.map((p) => applied.get(p) ?? 0), limit],
   );
-  return rows;
+  return rows
+    .map((r) => ({ partition: r.partition, seq: r.seq, deltas: JSON.parse(r.deltas) as (string | number)[] }))
+    .sort((a, b) => a.partition - b.partition || a.seq - b.seq);
 }

@@ -61,23 +61,34 @@ if maxm > head then
   head = maxm
 end
 
-local seen = {}
-for i = 4, #ARGV, 4 do
-  local m, c, ad, n = tonumber(ARGV[i]), ARGV[i + 1], ARGV[i + 2], tonumber(ARGV[i + 3])
-  if m > head - KEEP * M then
-    redis.call('ZINCRBY', mkey(m, '*'), n, ad)
-    redis.call('ZINCRBY', mkey(m, c), n, ad)
-    local sk = m .. c
-    if not seen[sk] then
-      seen[sk] = true
-      redis.call('SADD', tag .. ':mc:' .. string.format('%d', m), c)
-    end
+-- Key names per (minute, country), built once per call: most tuples share them.
+local cache = {}
+local function cellKeys(m, c)
+  local ck = m .. '|' .. c
+  local k = cache[ck]
+  if not k then
+    local ms = string.format('%d', m)
+    k = { tag .. ':m:' .. ms .. ':*', tag .. ':m:' .. ms .. ':' .. c, {} }
     for _, w in ipairs(W) do
       if m > head - w * M then
-        redis.call('ZINCRBY', wkey(w, '*'), n, ad)
-        redis.call('ZINCRBY', wkey(w, c), n, ad)
+        table.insert(k[3], wkey(w, '*'))
+        table.insert(k[3], wkey(w, c))
       end
     end
+    redis.call('SADD', tag .. ':mc:' .. ms, c)
+    cache[ck] = k
+  end
+  return k
+end
+for i = 4, #ARGV, 4 do
+  local m = tonumber(ARGV[i])
+  if m > head - KEEP * M then
+    local k = cellKeys(m, ARGV[i + 1])
+    local ad, n = ARGV[i + 2], ARGV[i + 3]
+    redis.call('ZINCRBY', k[1], n, ad)
+    redis.call('ZINCRBY', k[2], n, ad)
+    local ws = k[3]
+    for j = 1, #ws do redis.call('ZINCRBY', ws[j], n, ad) end
   end
 end
 redis.call('HSET', KEYS[2], field, seq)

@@ -1,0 +1,1 @@
+ALTER TABLE "redis_outbox" ALTER COLUMN "deltas" SET DATA TYPE text;
