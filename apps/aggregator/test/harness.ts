@@ -3,7 +3,7 @@
 // Kafka hold.
 import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { createPool, createRedis, ROLLING_WINDOWS, redisKeys } from "@adclicks/db";
+import { createRedis, ROLLING_WINDOWS, redisKeys } from "@adclicks/db";
 import type { TestEnv } from "@adclicks/test-utils";
 import kafkajs from "kafkajs";
 import type pg from "pg";
@@ -139,30 +139,3 @@ export async function redisDiagnostics(env: TestEnv, pool: pg.Pool) {
     redis.disconnect();
   }
 }
-
-export async function consumeAll(env: TestEnv, topic: string, expected: number, timeoutMs = 60_000) {
-  const consumer = env.kafka.consumer({ groupId: `reader-${env.id}-${topic}`, maxWaitTimeInMs: 200 });
-  const values: { key: string | null; value: string | null }[] = [];
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  const done = new Promise<void>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`read ${values.length}/${expected} from ${topic}`)), timeoutMs);
-    void consumer.run({
-      eachMessage: async ({ message }) => {
-        values.push({ key: message.key?.toString() ?? null, value: message.value?.toString() ?? null });
-        if (values.length >= expected) {
-          clearTimeout(t);
-          resolve();
-        }
-      },
-    });
-  });
-  try {
-    await done;
-  } finally {
-    await consumer.disconnect();
-  }
-  return values;
-}
-
-export { createPool };
