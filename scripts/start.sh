@@ -33,7 +33,15 @@ for app in aggregator collector archiver web; do
 done
 has_script apps/generator demo && start_app generator apps/generator demo
 
-stop_all() { trap - INT TERM; echo; bash "$ROOT/scripts/stop.sh"; exit 0; }
+# On Ctrl-C the terminal (or a pipe we print to) may be gone: ignore SIGPIPE, and if printing
+# fails, finish the stop silently rather than leave apps running.
+stop_all() {
+  trap - INT TERM
+  trap '' PIPE
+  echo || true
+  bash "$ROOT/scripts/stop.sh" || bash "$ROOT/scripts/stop.sh" >/dev/null 2>&1
+  exit 0
+}
 trap stop_all INT TERM
 
 if [[ -f "$RUN_DIR/app-web.pid" ]]; then
