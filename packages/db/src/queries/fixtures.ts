@@ -1,20 +1,16 @@
 // Test fixtures for the query layer: write clicks to the raw archive, their rollups to Postgres
 // and the same rollups as Redis live windows (built per the redis-keys.ts contract), so tests
 // can prove every store gives the same answer. Also the brute-force ground truth.
+
+import type { Click } from "@adclicks/core";
 import { sql } from "drizzle-orm";
 import type { Redis } from "ioredis";
 import type { Db } from "../client";
 import { ALL_COUNTRIES, MINUTES_KEPT, type RedisKeys, ROLLING_WINDOWS } from "../redis-keys";
 import { floorMinute, HOUR_MS, MINUTE_MS } from "./types";
 
-export interface FixtureClick {
-  eventId: string;
-  adId: string;
-  ts: number;
-  userId: string;
-  ip: string;
-  country: string;
-}
+/** A fixture click is a validated click of the core schema. */
+export type FixtureClick = Click;
 
 export interface RollupRow {
   adId: string;

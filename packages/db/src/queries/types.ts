@@ -12,7 +12,8 @@ export interface QueryDeps {
   now?: () => number;
 }
 
-export const MINUTE_MS = 60_000;
+// Window arithmetic lives in core; re-exported so query code has one import.
+export { MINUTE_MS, minuteOf as floorMinute } from "@adclicks/core";
 export const HOUR_MS = 3_600_000;
 
 /** The largest "last M minutes" (one day) and the longest explicit range (31 days). */
@@ -58,8 +59,4 @@ export class QueryInputError extends Error {
 
 export function hasRawFilter(filter: ClickFilter): boolean {
   return filter.ip !== undefined || filter.userId !== undefined;
-}
-
-export function floorMinute(ms: number): number {
-  return Math.floor(ms / MINUTE_MS) * MINUTE_MS;
 }
