@@ -45,7 +45,6 @@ export class AggregatorWorker {
   // Read position per partition (the next offset we accept), and a gap we already re-sought.
   private readonly expected = new Map<number, number>();
   private readonly gapSeen = new Map<number, number>();
-  private assignment = new Set<number>();
   // Dead letters buffered until the next checkpoint: sent (acks=all) before offsets move past them.
   private dlq: Message[] = [];
   // Redis progress: last seq applied per partition, and the outbox rows to delete at the next commit.
@@ -123,9 +122,9 @@ export class AggregatorWorker {
   }
 
   private onAssignment(partitions: number[]): void {
-    this.assignment = new Set(partitions);
+    const assigned = new Set(partitions);
     for (const p of this.op.owned()) {
-      if (!this.assignment.has(p)) {
+      if (!assigned.has(p)) {
         // Uncheckpointed counts are dropped: the new owner re-reads them from the stored offset.
         this.op.revoke(p);
         this.expected.delete(p);

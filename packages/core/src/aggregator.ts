@@ -119,11 +119,6 @@ export class ClickAggregator {
     return [...this.parts.keys()].sort((a, b) => a - b);
   }
 
-  /** The offset the partition expects next (its restart point while replaying). */
-  position(partition: number): number | undefined {
-    return this.parts.get(partition)?.nextOffset;
-  }
-
   /** Another worker's checkpoint: its partition's event-time progress, for the global watermark. */
   observeRemote(partition: number, maxEventMs: number, activeAt: number): void {
     if (!this.parts.has(partition)) this.watermarks.observe(partition, maxEventMs, activeAt);
@@ -219,13 +214,6 @@ export class ClickAggregator {
       p.replayFrom = Math.max(p.replayFrom, pp.nextOffset);
       p.replayUntil = Math.max(p.replayUntil, pp.nextOffset);
     }
-  }
-
-  /** Clicks counted since the last checkpoint, over all partitions (for backpressure). */
-  pendingClicks(): number {
-    let n = 0;
-    for (const p of this.parts.values()) n += p.counts.clicks;
-    return n;
   }
 
   dedupStats(): { ids: number; bytes: number } {

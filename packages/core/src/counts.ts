@@ -54,37 +54,10 @@ export class MinuteCounts {
         for (const [adId, clicks] of byAd) yield { minute, country, adId, clicks };
   }
 
-  /** Column arrays for a single `unnest` upsert. */
-  columns(): { adIds: string[]; minutes: number[]; countries: string[]; clicks: number[] } {
-    const adIds: string[] = [];
-    const minutes: number[] = [];
-    const countries: string[] = [];
-    const clicks: number[] = [];
-    for (const d of this.deltas()) {
-      adIds.push(d.adId);
-      minutes.push(d.minute);
-      countries.push(d.country);
-      clicks.push(d.clicks);
-    }
-    return { adIds, minutes, countries, clicks };
-  }
-
   /** Flat [minute, country, adId, clicks, …] tuples (the Redis outbox format). */
   flat(): (string | number)[] {
     const out: (string | number)[] = [];
     for (const d of this.deltas()) out.push(d.minute, d.country, d.adId, d.clicks);
-    return out;
-  }
-
-  /** Per-ad totals of one minute over all countries, or one country. */
-  adTotals(minute: number, country?: string): Map<string, number> {
-    const out = new Map<string, number>();
-    const byCountry = this.cells.get(minute);
-    if (!byCountry) return out;
-    for (const [c, byAd] of byCountry) {
-      if (country !== undefined && c !== country) continue;
-      for (const [ad, n] of byAd) out.set(ad, (out.get(ad) ?? 0) + n);
-    }
     return out;
   }
 
