@@ -1,6 +1,5 @@
 // Postgres schema (drizzle): minute rollups (the truth), consumer checkpoints, the Redis
 // outbox, minute finality, late events, dead letters and the raw click archive.
-
 import { bigint, bigserial, boolean, index, integer, pgTable, primaryKey, text, timestamp } from "drizzle-orm/pg-core";
 
 const tsz = (name: string) => timestamp(name, { withTimezone: true, mode: "date" });
