@@ -4,7 +4,7 @@
 import { randomUUID } from "node:crypto";
 import type { Redis, Result } from "ioredis";
 import type pg from "pg";
-import { MINUTES_KEPT, type RedisKeys, ROLLING_WINDOWS } from "./redis-keys";
+import { ALL_COUNTRIES, MINUTES_KEPT, type RedisKeys, ROLLING_WINDOWS } from "./redis-keys";
 
 const MINUTE_MS = 60_000;
 
@@ -152,7 +152,8 @@ export async function rebuildLiveWindows(
   consumer: string,
 ): Promise<{ rebuilt: boolean; rows: number; head: number }> {
   const token = randomUUID();
-  const locked = await redis.set(keys.rebuildLock, token, "PX", 120_000, "NX");
+  // Long enough for a rebuild at full scale; a crashed rebuilder blocks others at most this long.
+  const locked = await redis.set(keys.rebuildLock, token, "PX", 600_000, "NX");
   if (locked !== "OK") return { rebuilt: false, rows: 0, head: 0 };
   try {
     await redis.hdel(keys.meta, "ready");
@@ -161,24 +162,28 @@ export async function rebuildLiveWindows(
     await deleteByPattern(redis, `${keys.tag}:mc:*`);
     await redis.del(keys.applied);
 
+    // One snapshot for rollups and seqs; read a minute at a time so memory stays bounded.
     const client = await pool.connect();
     let head = 0;
-    let rows: { ad_id: string; m: number; country: string; clicks: number }[] = [];
+    let rowCount = 0;
     let seqs: { partition: number; seq: number }[] = [];
+    const allCountries = new Set<string>([ALL_COUNTRIES]);
+    const minutes: number[] = [];
     try {
       await client.query("begin isolation level repeatable read read only");
       const h = await client.query<{ head: number | null }>(
         "select (extract(epoch from max(minute)) * 1000)::bigint as head from click_rollups",
       );
       head = h.rows[0]?.head ?? 0;
-      if (head > 0) {
-        rows = (
-          await client.query(
-            `select ad_id, (extract(epoch from minute) * 1000)::bigint as m, country, clicks
-               from click_rollups where minute > to_timestamp($1 / 1000.0)`,
-            [head - MINUTES_KEPT * MINUTE_MS],
-          )
-        ).rows;
+      for (let m = head - (MINUTES_KEPT - 1) * MINUTE_MS; head > 0 && m <= head; m += MINUTE_MS) {
+        const { rows } = await client.query<{ ad_id: string; country: string; clicks: number }>(
+          "select ad_id, country, clicks from click_rollups where minute = to_timestamp($1 / 1000.0)",
+          [m],
+        );
+        if (rows.length === 0) continue;
+        minutes.push(m);
+        rowCount += rows.length;
+        await writeMinute(redis, keys, m, rows, allCountries);
       }
       seqs = (
         await client.query<{ partition: number; seq: number }>(
@@ -190,66 +195,19 @@ export async function rebuildLiveWindows(
     } finally {
       client.release();
     }
-
-    const sets = new Map<string, Map<string, number>>();
-    const add = (key: string, ad: string, n: number) => {
-      let s = sets.get(key);
-      if (!s) {
-        s = new Map();
-        sets.set(key, s);
-      }
-      s.set(ad, (s.get(ad) ?? 0) + n);
-    };
-    const countries = new Map<number, Set<string>>();
-    for (const r of rows) {
-      for (const c of ["*", r.country]) {
-        add(keys.minute(r.m, c), r.ad_id, r.clicks);
-        for (const w of ROLLING_WINDOWS) if (r.m > head - w * MINUTE_MS) add(keys.window(w, c), r.ad_id, r.clicks);
-      }
-      let cs = countries.get(r.m);
-      if (!cs) {
-        cs = new Set();
-        countries.set(r.m, cs);
-      }
-      cs.add(r.country);
-    }
-    let pipe = redis.pipeline();
-    let queued = 0;
-    const flushIfBig = async (force = false) => {
-      if (queued >= 200 || (force && queued > 0)) {
-        await pipe.exec();
-        pipe = redis.pipeline();
-        queued = 0;
-      }
-    };
-    for (const [key, members] of sets) {
-      let args: (string | number)[] = [];
-      for (const [ad, n] of members) {
-        args.push(n, ad);
-        if (args.length >= 2000) {
-          pipe.zadd(key, ...args);
-          queued++;
-          args = [];
-          await flushIfBig();
-        }
-      }
-      if (args.length > 0) {
-        pipe.zadd(key, ...args);
-        queued++;
-        await flushIfBig();
+    // Windows are sums of minute sets: let Redis add them up (no copy of the data in this process).
+    for (const w of ROLLING_WINDOWS) {
+      const inWindow = minutes.filter((m) => m > head - w * MINUTE_MS);
+      if (inWindow.length === 0) continue;
+      for (const c of allCountries) {
+        await redis.zunionstore(keys.window(w, c), inWindow.length, ...inWindow.map((m) => keys.minute(m, c)));
       }
     }
-    for (const [m, cs] of countries) {
-      pipe.sadd(keys.minuteCountries(m), ...cs);
-      queued++;
-      await flushIfBig();
-    }
-    await flushIfBig(true);
     const multi = redis.multi();
     for (const s of seqs) multi.hset(keys.applied, appliedField(consumer, s.partition), s.seq);
     multi.hset(keys.meta, "head", head, "ready", "1", "rebuilt_at", Date.now());
     await multi.exec();
-    return { rebuilt: true, rows: rows.length, head };
+    return { rebuilt: true, rows: rowCount, head };
   } finally {
     // Release only our own lock.
     await redis.eval(
@@ -259,6 +217,43 @@ export async function rebuildLiveWindows(
       token,
     );
   }
+}
+
+/** One minute's rows into its per-minute sets (all countries and each country). */
+async function writeMinute(
+  redis: Redis,
+  keys: RedisKeys,
+  minute: number,
+  rows: { ad_id: string; country: string; clicks: number }[],
+  allCountries: Set<string>,
+): Promise<void> {
+  const sets = new Map<string, Map<string, number>>();
+  for (const r of rows) {
+    for (const c of [ALL_COUNTRIES, r.country]) {
+      let set = sets.get(c);
+      if (!set) {
+        set = new Map();
+        sets.set(c, set);
+      }
+      set.set(r.ad_id, (set.get(r.ad_id) ?? 0) + r.clicks);
+    }
+    allCountries.add(r.country);
+  }
+  const pipe = redis.pipeline();
+  for (const [c, members] of sets) {
+    let args: (string | number)[] = [];
+    for (const [ad, n] of members) {
+      args.push(n, ad);
+      if (args.length >= 2000) {
+        pipe.zadd(keys.minute(minute, c), ...args);
+        args = [];
+      }
+    }
+    if (args.length > 0) pipe.zadd(keys.minute(minute, c), ...args);
+  }
+  const countries = [...sets.keys()].filter((c) => c !== ALL_COUNTRIES);
+  if (countries.length > 0) pipe.sadd(keys.minuteCountries(minute), ...countries);
+  await pipe.exec();
 }
 
 async function deleteByPattern(redis: Redis, pattern: string): Promise<void> {
