@@ -83,7 +83,8 @@ try {
   // 2. Time one worker consuming to the end.
   const group = `agg-${env.id}`;
   const checkpointMs: number[] = [];
-  const nodeFlags = (process.env.BENCH_NODE_FLAGS ?? "").split(" ").filter(Boolean);
+  // Production's heap cap (apps/aggregator/package.json) plus any extra flags, e.g. --cpu-prof.
+  const nodeFlags = ["--max-old-space-size=256", ...(process.env.BENCH_NODE_FLAGS ?? "").split(" ").filter(Boolean)];
   const worker = spawn(process.execPath, [...nodeFlags, "--import", "tsx", MAIN], {
     env: env.childEnv({
       AGGREGATOR_GROUP: group,

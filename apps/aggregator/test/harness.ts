@@ -20,7 +20,8 @@ export interface WorkerProcess {
 }
 
 export function spawnWorker(env: TestEnv, extra: Record<string, string> = {}): WorkerProcess {
-  const proc = spawn(process.execPath, ["--import", "tsx", MAIN], {
+  // The same heap cap as `npm start` uses (apps/aggregator/package.json), so tests cover it.
+  const proc = spawn(process.execPath, ["--max-old-space-size=256", "--import", "tsx", MAIN], {
     env: env.childEnv({
       AGGREGATOR_GROUP: `agg-${env.id}`,
       METRICS_PORT: "0",
