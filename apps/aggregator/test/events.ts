@@ -2,26 +2,7 @@
 // late and malformed events mixed in, and the ground truth computed independently of the code
 // under test (plain maps over the events that are valid and distinct).
 import { MINUTE_MS } from "@adclicks/core";
-
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function uuid(rand: () => number): string {
-  const h = () =>
-    Math.floor(rand() * 0x100000000)
-      .toString(16)
-      .padStart(8, "0");
-  const s = h() + h() + h() + h();
-  return `${s.slice(0, 8)}-${s.slice(8, 12)}-4${s.slice(13, 16)}-a${s.slice(17, 20)}-${s.slice(20, 32)}`;
-}
+import { createRng, uuidFrom } from "@adclicks/generator";
 
 export interface TrafficSpec {
   count: number;
@@ -50,7 +31,8 @@ export function cellKey(adId: string, minute: number, country: string): string {
 }
 
 export function makeTraffic(spec: TrafficSpec): Traffic {
-  const rand = mulberry32(spec.seed);
+  const rng = createRng(spec.seed);
+  const rand = () => rng.next();
   const ads = spec.ads ?? 500;
   const countries = spec.countries ?? ["US", "DE", "FR", "JP", "BR"];
   const messages: { key: string; value: string }[] = [];
@@ -86,7 +68,7 @@ export function makeTraffic(spec: TrafficSpec): Traffic {
     const ad = `ad-${Math.floor(ads ** rand()) - 1}`;
     const country = countries[Math.floor(rand() * countries.length)]!;
     const value = JSON.stringify({
-      event_id: uuid(rand),
+      event_id: uuidFrom(rng),
       ad_id: ad,
       click_timestamp: i % 3 === 0 ? new Date(ts).toISOString() : ts,
       user_id: `u-${Math.floor(rand() * 5000)}`,

@@ -2,7 +2,8 @@
 // group, Redis losing everything, Postgres restarting. After each, the rollups equal the
 // ground truth exactly and the Redis live windows equal the rollups.
 import { MINUTE_MS } from "@adclicks/core";
-import { createPool, createRedis } from "@adclicks/db";
+import { createPool, createRedis, redisKeys } from "@adclicks/db";
+import { createRng } from "@adclicks/generator";
 import {
   createTestEnv,
   type PrivatePostgres,
@@ -14,7 +15,7 @@ import {
 } from "@adclicks/test-utils";
 import type pg from "pg";
 import { expect, test } from "vitest";
-import { makeTraffic, mulberry32, type Traffic } from "./events";
+import { makeTraffic, type Traffic } from "./events";
 import {
   checkpointedOffsets,
   compareLiveWindows,
@@ -106,13 +107,13 @@ test("SIGKILL at five random moments while consuming, restarted each time: exact
     const t = traffic(7, 120_000);
     const group = `agg-${env.id}`;
     const producing = produce(env, t.messages, 1_000, 150);
-    const rand = mulberry32(99);
+    const rand = createRng(99);
     let worker: WorkerProcess = spawnWorker(env);
     let kills = 0;
     try {
       for (; kills < 5; kills++) {
         await waitForProgress(pool, group, t.messages.length);
-        await sleep(rand() * 600);
+        await sleep(rand.next() * 600);
         expect(await worker.kill("SIGKILL")).toBeNull();
         worker = spawnWorker(env);
       }
@@ -167,7 +168,7 @@ test("Redis FLUSHALL mid-stream: live windows are rebuilt from Postgres and stay
       await redis.flushall();
       await producing;
       await expectExact(env, pool, t);
-      expect(Number(await redis.hget(`{${env.redisPrefix}}:meta`, "rebuilt_at"))).toBeGreaterThan(0);
+      expect(Number(await redis.hget(redisKeys(env.redisPrefix).meta, "rebuilt_at"))).toBeGreaterThan(0);
     } finally {
       redis.disconnect();
       await worker.kill();

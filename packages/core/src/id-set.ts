@@ -46,42 +46,34 @@ export class IdSet {
   }
 
   has(w: Uint32Array): boolean {
-    const a = w[0]!;
-    const b = w[1]!;
-    const c = w[2]!;
-    const d = w[3]!;
-    let i = mix(a, b, c, d) & this.mask;
-    const keys = this.keys;
-    while (this.used[i] !== EMPTY) {
-      const k = i * 4;
-      if (keys[k] === a && keys[k + 1] === b && keys[k + 2] === c && keys[k + 3] === d) return true;
-      i = (i + 1) & this.mask;
-    }
-    return false;
+    return this.used[this.slot(w)] !== EMPTY;
   }
 
   /** Adds the id; returns false if it was already present. */
   add(w: Uint32Array): boolean {
     if ((this.count + 1) * 4 > this.used.length * 3) this.grow();
+    const i = this.slot(w);
+    if (this.used[i] !== EMPTY) return false;
+    this.used[i] = 1;
+    this.keys.set(w, i * 4);
+    this.count++;
+    return true;
+  }
+
+  /** Linear probing: the slot holding the id, or the empty slot where it belongs. */
+  private slot(w: Uint32Array): number {
     const a = w[0]!;
     const b = w[1]!;
     const c = w[2]!;
     const d = w[3]!;
-    let i = mix(a, b, c, d) & this.mask;
     const keys = this.keys;
+    let i = mix(a, b, c, d) & this.mask;
     while (this.used[i] !== EMPTY) {
       const k = i * 4;
-      if (keys[k] === a && keys[k + 1] === b && keys[k + 2] === c && keys[k + 3] === d) return false;
+      if (keys[k] === a && keys[k + 1] === b && keys[k + 2] === c && keys[k + 3] === d) return i;
       i = (i + 1) & this.mask;
     }
-    this.used[i] = 1;
-    const k = i * 4;
-    keys[k] = a;
-    keys[k + 1] = b;
-    keys[k + 2] = c;
-    keys[k + 3] = d;
-    this.count++;
-    return true;
+    return i;
   }
 
   private grow(): void {
