@@ -12,6 +12,7 @@ import {
   markMinutePublished,
   type RedisKeys,
   rebuildLiveWindows,
+  type StoredCheckpoint,
 } from "@adclicks/db";
 import { deadLetterMessage, type TopicNames } from "@adclicks/kafka";
 import type { Redis } from "ioredis";
@@ -79,7 +80,9 @@ export class AggregatorWorker {
     await this.consumer.connect();
     this.consumer.on(this.consumer.events.GROUP_JOIN, (e) => {
       const parts = e.payload.memberAssignment[topics.clicks] ?? [];
-      void this.exclusive(async () => this.onAssignment(parts));
+      this.exclusive(() => this.onAssignment(parts)).catch((err) =>
+        this.log.error({ err: String(err) }, "assignment failed"),
+      );
     });
     this.consumer.on(this.consumer.events.CRASH, (e) => {
       this.log.error({ err: e.payload.error, restart: e.payload.restart }, "kafka consumer crashed");
@@ -121,7 +124,12 @@ export class AggregatorWorker {
     return run;
   }
 
-  private onAssignment(partitions: number[]): void {
+  /**
+   * Takes over newly assigned partitions at once, not at their first batch: a partition already
+   * read to its end brings no batch, yet its dedup state, watermark and a previous owner's
+   * unapplied Redis checkpoints are ours now.
+   */
+  private async onAssignment(partitions: number[]): Promise<void> {
     const assigned = new Set(partitions);
     for (const p of this.op.owned()) {
       if (!assigned.has(p)) {
@@ -131,7 +139,24 @@ export class AggregatorWorker {
         metrics.consumerLag.remove(String(p));
       }
     }
+    const fresh = partitions.filter((p) => !this.expected.has(p));
+    if (fresh.length > 0) {
+      const stored = await this.retry("load checkpoints", () =>
+        loadCheckpoints(this.cfg.pool, this.cfg.group, this.cfg.topics.clicks),
+      );
+      for (const p of fresh) this.takeOver(p, stored.get(p));
+    }
     this.log.info({ partitions }, "partitions assigned");
+    this.kickRedis();
+  }
+
+  /** Resumes a partition from its Postgres checkpoint (re-reading from where dedup needs). */
+  private takeOver(p: number, stored: StoredCheckpoint | undefined): void {
+    const start = this.op.assign(p, stored, Date.now());
+    this.expected.set(p, start);
+    this.appliedSeq.delete(p);
+    this.log.info({ partition: p, start, checkpoint: stored }, "partition resumed from Postgres checkpoint");
+    this.consumer.seek({ topic: this.cfg.topics.clicks, partition: p, offset: String(start) });
   }
 
   private async onBatch({ batch, resolveOffset, heartbeat, isStale }: EachBatchPayload): Promise<void> {
@@ -139,12 +164,9 @@ export class AggregatorWorker {
     const topic = this.cfg.topics.clicks;
     if (this.stopping || isStale()) return;
     if (!this.expected.has(p)) {
+      // A batch before (or instead of) the assignment event: take the partition over now.
       const stored = await this.retry("load checkpoints", () => loadCheckpoints(this.cfg.pool, this.cfg.group, topic));
-      const start = this.op.assign(p, stored.get(p), Date.now());
-      this.expected.set(p, start);
-      this.appliedSeq.delete(p);
-      this.log.info({ partition: p, start, checkpoint: stored.get(p) }, "partition resumed from Postgres checkpoint");
-      this.consumer.seek({ topic, partition: p, offset: String(start) });
+      this.takeOver(p, stored.get(p));
       return;
     }
     let next = this.expected.get(p) ?? 0;

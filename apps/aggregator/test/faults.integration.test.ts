@@ -54,7 +54,7 @@ async function waitForProgress(pool: pg.Pool, group: string, total: number): Pro
 }
 
 /** Waits until every record is checkpointed, then checks exact counts and live windows. */
-async function expectExact(env: TestEnv, pool: pg.Pool, t: Traffic) {
+async function expectExact(env: TestEnv, pool: pg.Pool, t: Traffic, workers: WorkerProcess[] = []) {
   const group = `agg-${env.id}`;
   await waitFor(
     "every record checkpointed",
@@ -73,7 +73,16 @@ async function expectExact(env: TestEnv, pool: pg.Pool, t: Traffic) {
     },
     { timeoutMs: 120_000, intervalMs: 250 },
   ).catch(async (err) => {
-    throw new Error(`${String(err)}\n${JSON.stringify(await redisDiagnostics(env, pool))}`);
+    const procs = workers.map((w) => ({
+      exit: w.proc.exitCode,
+      signal: w.proc.signalCode,
+      log: w.output
+        .join("")
+        .split("\n")
+        .filter((l) => !l.includes('"msg":"checkpoint"'))
+        .slice(-25),
+    }));
+    throw new Error(`${String(err)}\n${JSON.stringify(await redisDiagnostics(env, pool))}\n${JSON.stringify(procs)}`);
   });
   expect(live.windows.at(-1)!.redis.length).toBeGreaterThan(50);
 }
@@ -118,7 +127,7 @@ test("SIGKILL at five random moments while consuming, restarted each time: exact
         worker = spawnWorker(env);
       }
       await producing;
-      await expectExact(env, pool, t);
+      await expectExact(env, pool, t, [worker]);
       expect(kills).toBe(5);
     } finally {
       await worker.kill();
