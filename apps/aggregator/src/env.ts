@@ -24,6 +24,26 @@ export const env = createEnv({
     DEDUP_HORIZON_MS: ms("DEDUP_HORIZON_MS", 600_000, 0, 24 * 3_600_000),
     KAFKA_SESSION_TIMEOUT_MS: ms("KAFKA_SESSION_TIMEOUT_MS", 30_000, 6_000, 300_000),
     PUBLISH_TOP_N: z.coerce.number().int().min(1).max(10_000).default(100),
+    // Per-ad totals of a final minute are read and sent this many at a time (bounded memory).
+    PUBLISH_BATCH: z.coerce
+      .number({ error: "PUBLISH_BATCH must be a number of rows" })
+      .int("PUBLISH_BATCH must be a whole number of rows")
+      .min(1, "PUBLISH_BATCH must be at least 1")
+      .max(100_000, "PUBLISH_BATCH must be at most 100000")
+      .default(20_000),
+    // Hot-ad splitting: an ad with this many clicks in a final minute is split over
+    // HOT_AD_SLOTS Kafka keys two minutes later (0 turns splitting off).
+    HOT_AD_CLICKS_PER_MINUTE: z.coerce
+      .number({ error: "HOT_AD_CLICKS_PER_MINUTE must be a number of clicks" })
+      .int("HOT_AD_CLICKS_PER_MINUTE must be a whole number")
+      .min(0, "HOT_AD_CLICKS_PER_MINUTE must be 0 (off) or more")
+      .default(30_000),
+    HOT_AD_SLOTS: z.coerce
+      .number({ error: "HOT_AD_SLOTS must be a number" })
+      .int("HOT_AD_SLOTS must be a whole number")
+      .min(2, "HOT_AD_SLOTS must be at least 2")
+      .max(64, "HOT_AD_SLOTS must be at most 64")
+      .default(4),
     METRICS_PORT: z.coerce.number().int().min(0, "METRICS_PORT must be a port number").max(65_535).default(9464),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   },

@@ -23,6 +23,8 @@ const worker = new AggregatorWorker({
   checkpointIntervalMs: env.CHECKPOINT_INTERVAL_MS,
   sessionTimeoutMs: env.KAFKA_SESSION_TIMEOUT_MS,
   publishTopN: env.PUBLISH_TOP_N,
+  publishBatch: env.PUBLISH_BATCH,
+  hotAds: { clicksPerMinute: env.HOT_AD_CLICKS_PER_MINUTE, slots: env.HOT_AD_SLOTS },
   operator: {
     allowedLatenessMs: env.ALLOWED_LATENESS_MS,
     idleTimeoutMs: env.IDLE_TIMEOUT_MS,

@@ -1,18 +1,29 @@
 // The aggregator worker: a Kafka consumer-group member that feeds records to the pure operator
 // (@adclicks/core), checkpoints to Postgres exactly once, mirrors deltas into the Redis live
 // windows, and publishes final minutes. All state changes run one at a time (`exclusive`).
-import { type AggregatorOptions, type CheckpointPlan, ClickAggregator, isoMinute, topN } from "@adclicks/core";
+import {
+  type AdCount,
+  type AggregatorOptions,
+  type CheckpointPlan,
+  ClickAggregator,
+  isoMinute,
+  MinuteCounts,
+  mergeDisjointTopN,
+  topN,
+} from "@adclicks/core";
 import {
   applyDeltas,
   CheckpointFencedError,
   commitCheckpoint,
+  decodeOutboxDeltas,
   loadCheckpoints,
-  loadMinutesToPublish,
   loadOutbox,
   markMinutePublished,
   type RedisKeys,
   rebuildLiveWindows,
+  type SeqRange,
   type StoredCheckpoint,
+  withMinuteToPublish,
 } from "@adclicks/db";
 import { deadLetterMessage, type TopicNames } from "@adclicks/kafka";
 import type { Redis } from "ioredis";
@@ -20,6 +31,12 @@ import type { Consumer, EachBatchPayload, Kafka, Message, Producer } from "kafka
 import type pg from "pg";
 import type { Logger } from "pino";
 import * as metrics from "./metrics";
+
+/**
+ * Cells merged into one Redis apply (whole checkpoints; the first one always goes): bounds the
+ * memory of a catch-up and how long one Lua call holds Redis.
+ */
+const REDIS_APPLY_MAX_CELLS = 50_000;
 
 export interface WorkerConfig {
   kafka: Kafka;
@@ -31,6 +48,9 @@ export interface WorkerConfig {
   checkpointIntervalMs: number;
   sessionTimeoutMs: number;
   publishTopN: number;
+  publishBatch: number;
+  /** Hot-ad lists written when minutes become final (clicksPerMinute 0: off). */
+  hotAds: { clicksPerMinute: number; slots: number };
   operator: AggregatorOptions;
   log: Logger;
 }
@@ -254,6 +274,7 @@ export class AggregatorWorker {
           topic: this.cfg.topics.clicks,
           plan,
           appliedOutbox: applied,
+          hotAds: this.cfg.hotAds,
         }),
       );
     } catch (err) {
@@ -307,26 +328,47 @@ export class AggregatorWorker {
   /**
    * Applies committed deltas to Redis, read back from the outbox in seq order per partition:
    * memory stays bounded however far Redis falls behind, and a previous owner's unapplied
-   * checkpoints are picked up the same way as ours.
+   * checkpoints are picked up the same way as ours. When Redis is behind, consecutive
+   * checkpoints are merged into one apply: a cell counted in several costs one update.
    */
   private async syncRedis(): Promise<void> {
     const { pool, redis, keys, group } = this.cfg;
     try {
       for (;;) {
-        const batch = await loadOutbox(pool, group, this.op.owned(), this.appliedSeq);
-        if (batch.length === 0) return;
-        for (const e of batch) {
-          if ((this.appliedSeq.get(e.partition) ?? 0) >= e.seq) continue;
-          const r = await applyDeltas(redis, keys, group, e.partition, e.seq, e.deltas);
-          metrics.redisApplies.inc({ result: r });
-          if (r === "not_ready") {
-            await this.ensureLiveWindows();
-            return;
+        const rows = await loadOutbox(pool, group, this.op.owned(), this.appliedSeq);
+        if (rows.length === 0) return;
+        const merged = new MinuteCounts();
+        const ranges = new Map<number, SeqRange>();
+        for (const row of rows) {
+          const range = ranges.get(row.partition);
+          // Rows come sorted by (partition, seq); a hole means a later pass takes the rest.
+          if (range && row.seq !== range.toSeq + 1) continue;
+          if (ranges.size > 0 && merged.size >= REDIS_APPLY_MAX_CELLS) break;
+          decodeOutboxDeltas(row.deltas, merged);
+          if (range) range.toSeq = row.seq;
+          else ranges.set(row.partition, { partition: row.partition, fromSeq: row.seq, toSeq: row.seq });
+        }
+        const r = await applyDeltas(redis, keys, group, [...ranges.values()], merged);
+        metrics.redisApplies.inc({ result: r.kind });
+        if (r.kind === "not_ready") {
+          await this.ensureLiveWindows();
+          return;
+        }
+        if (r.kind === "mismatch") {
+          // Applied already (a rebuild, or a previous owner) or an older checkpoint is missing:
+          // continue from what Redis says; on a gap, the next pass (next checkpoint) retries.
+          let gap = false;
+          for (const [p, last] of r.lastApplied) {
+            if (last < (ranges.get(p)?.fromSeq ?? 0) - 1) gap = true;
+            this.appliedSeq.set(p, last);
+            if (last > 0) this.appliedOutbox.push({ partition: p, seq: last });
           }
-          // "gap": an older checkpoint of this partition is not applied yet; the next pass has it.
-          if (r === "gap") return;
-          this.appliedSeq.set(e.partition, e.seq);
-          this.appliedOutbox.push({ partition: e.partition, seq: e.seq });
+          if (gap) return;
+          continue;
+        }
+        for (const range of ranges.values()) {
+          this.appliedSeq.set(range.partition, range.toSeq);
+          this.appliedOutbox.push({ partition: range.partition, seq: range.toSeq });
         }
         if (this.stopping) return;
       }
@@ -350,34 +392,46 @@ export class AggregatorWorker {
 
   /** Publishes final minutes (and republishes corrected ones) to the compacted counts topic. */
   private async publishFinalMinutes(): Promise<void> {
+    const send = (messages: Message[]) => this.producer.send({ topic: this.cfg.topics.counts, acks: -1, messages });
     try {
-      for (const m of await loadMinutesToPublish(this.cfg.pool)) {
-        const minute = isoMinute(m.minute);
-        const messages: Message[] = m.ads.map((a) => ({
-          key: `${a.adId}:${minute}`,
-          value: JSON.stringify({ ad_id: a.adId, minute, count: a.clicks, final: true }),
-        }));
-        const top = topN(
-          m.ads.map((a) => [a.adId, a.clicks] as [string, number]),
-          this.cfg.publishTopN,
-        );
-        messages.push({
-          key: `top:${minute}`,
-          value: JSON.stringify({
-            minute,
-            late_clicks: m.lateClicks,
-            top: top.map((t) => ({ ad_id: t.adId, count: t.count })),
-          }),
+      for (;;) {
+        const done = await withMinuteToPublish(this.cfg.pool, this.cfg.publishBatch, async (m) => {
+          const minute = isoMinute(m.minute);
+          let top: AdCount[] = [];
+          for await (const ads of m.chunks()) {
+            await send(
+              ads.map((a) => ({
+                key: `${a.adId}:${minute}`,
+                value: JSON.stringify({ ad_id: a.adId, minute, count: a.clicks, final: true }),
+              })),
+            );
+            // Each ad comes once (grouped by ad): the running top-N of disjoint chunks is exact.
+            top = mergeDisjointTopN(
+              [
+                top,
+                topN(
+                  ads.map((a) => [a.adId, a.clicks] as [string, number]),
+                  this.cfg.publishTopN,
+                ),
+              ],
+              this.cfg.publishTopN,
+            );
+          }
+          await send([
+            {
+              key: `top:${minute}`,
+              value: JSON.stringify({
+                minute,
+                late_clicks: m.lateClicks,
+                top: top.map((t) => ({ ad_id: t.adId, count: t.count })),
+              }),
+            },
+          ]);
         });
-        for (let i = 0; i < messages.length; i += 10_000) {
-          await this.producer.send({
-            topic: this.cfg.topics.counts,
-            acks: -1,
-            messages: messages.slice(i, i + 10_000),
-          });
-        }
-        await markMinutePublished(this.cfg.pool, m.minute, m.lateClicks);
+        if (!done) return;
+        await markMinutePublished(this.cfg.pool, done.minute, done.lateClicks);
         metrics.minutesPublished.inc();
+        if (this.stopping) return;
       }
     } catch (err) {
       // Unpublished minutes stay marked in Postgres and are retried on the next checkpoint.

@@ -1,7 +1,7 @@
 // The aggregator against real Kafka, Postgres and Redis: exact counts under duplicates,
 // disorder, lateness and malformed input, and the live windows equal to the rollups.
 import { execFileSync } from "node:child_process";
-import { MINUTE_MS } from "@adclicks/core";
+import { clickKey, isoMinute, MINUTE_MS } from "@adclicks/core";
 import { createPool } from "@adclicks/db";
 import { createTestEnv, readTopicUntil, type TestEnv, waitFor } from "@adclicks/test-utils";
 import kafkajs from "kafkajs";
@@ -34,9 +34,17 @@ test("200k events with duplicates, disorder, late and malformed ones are counted
     lateRatio: 0.01,
     malformedRatio: 0.01,
   });
-  const worker = spawnWorker(env);
+  // The two hottest ads arrive split over 4 keys each, as producers route a hot ad: by a hash
+  // of event_id, so every duplicate gets its original's key (and partition).
+  const messages = traffic.messages.map((m) =>
+    m.key === "ad-0" || m.key === "ad-1" ? { ...m, key: clickKey(m.key, JSON.parse(m.value).event_id, 4) } : m,
+  );
+  expect(new Set(messages.map((m) => m.key).filter((k) => k.startsWith("ad-0#"))).size).toBe(4);
+  // Small publish batches: a final minute's ~500 ads go out in several chunks. A low hot-ad
+  // threshold: the popular ads of each final minute make the hot list of a later one.
+  const worker = spawnWorker(env, { PUBLISH_BATCH: "64", HOT_AD_CLICKS_PER_MINUTE: "500" });
   try {
-    await produce(env, traffic.messages);
+    await produce(env, messages);
     const group = `agg-${env.id}`;
     await waitFor(
       "every record checkpointed",
@@ -78,6 +86,61 @@ test("200k events with duplicates, disorder, late and malformed ones are counted
       return (r.rows[0]?.n ?? 0) >= 5 && r.rows[0]!.n;
     });
     expect(finals).toBeGreaterThanOrEqual(5);
+
+    // The feed of one final minute: every ad's total and the top 100 (count desc, ad_id asc).
+    const oldest = await pool.query<{ ms: number }>(
+      `select (extract(epoch from min(minute)) * 1000)::bigint as ms from minute_status
+        where published_at is not null and not needs_republish`,
+    );
+    const minute = isoMinute(Number(oldest.rows[0]!.ms));
+    const totals = await pool.query<{ ad_id: string; n: number }>(
+      `select ad_id, sum(clicks)::bigint as n from click_rollups
+        where minute = to_timestamp($1 / 1000.0) group by ad_id order by n desc, ad_id asc`,
+      [oldest.rows[0]!.ms],
+    );
+    const wanted = [`top:${minute}`, ...totals.rows.map((r) => `${r.ad_id}:${minute}`)];
+    const feed = await readTopicUntil(env.kafka, env.topics.counts, (all) => {
+      const keys = new Set(all.map((m) => m.key));
+      return wanted.every((k) => keys.has(k));
+    });
+    const latest = new Map(feed.map((m) => [m.key, JSON.parse(m.value)]));
+    const perAd = totals.rows.map((r) => latest.get(`${r.ad_id}:${minute}`)?.count);
+    expect(perAd).toEqual(totals.rows.map((r) => Number(r.n)));
+    expect(latest.get(`top:${minute}`).top).toEqual(
+      totals.rows.slice(0, 100).map((r) => ({ ad_id: r.ad_id, count: Number(r.n) })),
+    );
+
+    // Hot lists: each final minute names the ads with ≥ 500 clicks in it, for a minute at
+    // least two later (several deciding minutes may feed one list when finality catches up;
+    // the first decision of an ad stands). Lists are immutable: late corrections to the
+    // deciding minute (late_events) came after the decision.
+    const hot = await pool.query<{ minute: Date; decided_by: Date; ad_id: string; clicks: number; slots: number }>(
+      "select minute, decided_by, ad_id, clicks, slots from hot_ads",
+    );
+    expect(hot.rows.length).toBeGreaterThan(0);
+    const decidedCounts = async (d: Date) =>
+      (
+        await pool.query<{ ad_id: string; n: number }>(
+          `select r.ad_id, r.n - coalesce(l.n, 0) as n
+             from (select ad_id, sum(clicks)::bigint as n from click_rollups where minute = $1 group by ad_id) r
+             left join (select ad_id, sum(clicks)::bigint as n from late_events where minute = $1 group by ad_id) l
+               using (ad_id)`,
+          [d],
+        )
+      ).rows;
+    for (const d of new Set(hot.rows.map((r) => r.decided_by.getTime()))) {
+      const counts = new Map((await decidedCounts(new Date(d))).map((r) => [r.ad_id, Number(r.n)]));
+      const decided = hot.rows.filter((r) => r.decided_by.getTime() === d);
+      for (const r of decided) {
+        expect([r.ad_id, Number(r.clicks), r.slots]).toEqual([r.ad_id, counts.get(r.ad_id), 4]);
+        expect(Number(r.clicks)).toBeGreaterThanOrEqual(500);
+        expect(r.minute.getTime() - d).toBeGreaterThanOrEqual(2 * MINUTE_MS);
+      }
+      const listMinute = decided[0]!.minute.getTime();
+      const listed = hot.rows.filter((r) => r.minute.getTime() === listMinute).map((r) => r.ad_id);
+      const over = [...counts].filter(([, n]) => n >= 500).map(([ad]) => ad);
+      expect(listed).toEqual(expect.arrayContaining(over));
+    }
   } finally {
     await worker.kill("SIGTERM");
   }

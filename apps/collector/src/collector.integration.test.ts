@@ -1,7 +1,10 @@
 // The collector against the real Kafka: 202 only for what Kafka acknowledged (keyed by ad_id on
 // Kafka's default partition), dead letters with reasons, 4xx for every kind of bad body, and
 // 503 + Retry-After while the broker is unreachable (through a proxy the test cuts), then
-// accepting again with nothing acknowledged lost.
+// accepting again with nothing acknowledged lost; hot ads split by the aggregator's lists.
+import { randomUUID } from "node:crypto";
+import { HotAdRouter } from "@adclicks/core";
+import { createPool, watchHotAds } from "@adclicks/db";
 import { ClickFactory, createRng, DEFAULT_TRAFFIC, type GeneratedEvent } from "@adclicks/generator";
 import { createKafka, deadLetterSchema } from "@adclicks/kafka";
 import { createTestEnv, readTopicUntil, TcpProxy, type TestEnv, waitFor } from "@adclicks/test-utils";
@@ -237,5 +240,80 @@ test("Kafka unreachable from the start: readyz 503, ingest 503 with Retry-After,
     expect(res.headers.get("retry-after")).toBe("2");
   } finally {
     await dead.close();
+  }
+});
+
+test("a hot ad of the current minute is split over its keys; a duplicate follows its original", async () => {
+  // The aggregator's hot list for this minute and the next (the test may cross a boundary).
+  const pool = createPool(env.databaseUrl, 1);
+  const minute = Math.floor(Date.now() / 60_000) * 60_000;
+  for (const m of [minute, minute + 60_000]) {
+    await pool.query(
+      "insert into hot_ads (minute, ad_id, slots, decided_by, clicks) values ($1, 'ad-hot-it', 4, $2, 9999)",
+      [new Date(m), new Date(m - 120_000)],
+    );
+  }
+  const router = new HotAdRouter();
+  const watch = watchHotAds(pool, router, { intervalMs: 200 });
+  await watch.ready;
+  const hotCollector = await startCollector({
+    kafka: createKafka(env.kafkaBrokers, `collector-hot-${env.id}`),
+    topics: env.topics,
+    logger,
+    port: 0,
+    host: "127.0.0.1",
+    metrics: createCollectorMetrics(new Registry(), { defaults: false }),
+    hotAds: router,
+  });
+  try {
+    const u = `http://127.0.0.1:${hotCollector.port}`;
+    await waitFor("hot collector ready", async () => (await fetch(`${u}/readyz`)).status === 200, {
+      timeoutMs: 30_000,
+    });
+    const lines = Array.from({ length: 200 }, () =>
+      JSON.stringify({
+        event_id: randomUUID(),
+        ad_id: "ad-hot-it",
+        click_timestamp: Date.now(),
+        user_id: "u-1",
+        ip: "10.0.0.1",
+        country: "US",
+      }),
+    );
+    const send = (body: string[]) =>
+      fetch(`${u}/v1/clicks`, {
+        method: "POST",
+        headers: { "content-type": "application/x-ndjson" },
+        body: `${body.join("\n")}\n`,
+      });
+    expect((await send(lines)).status).toBe(202);
+    // Client retries: the first 50 again, in another request.
+    expect((await send(lines.slice(0, 50))).status).toBe(202);
+
+    const kafka = createKafka(env.kafkaBrokers, `check-hot-${env.id}`);
+    const got = (
+      await readTopicUntil(
+        kafka,
+        env.topics.clicks,
+        (all) => all.filter((m) => m.value.includes('"ad-hot-it"')).length >= 250,
+      )
+    ).filter((m) => m.value.includes('"ad-hot-it"'));
+    expect(got).toHaveLength(250);
+    expect(new Set(got.map((m) => m.key))).toEqual(
+      new Set(["ad-hot-it#0", "ad-hot-it#1", "ad-hot-it#2", "ad-hot-it#3"]),
+    );
+    expect(new Set(got.map((m) => m.partition)).size).toBeGreaterThan(1);
+    const placed = new Map<string, string>();
+    for (const m of got) {
+      const at = `${m.key}@${m.partition}`;
+      const id = idOf(m.value);
+      expect(placed.get(id) ?? at).toBe(at);
+      placed.set(id, at);
+    }
+    expect(placed.size).toBe(200);
+  } finally {
+    watch.stop();
+    await hotCollector.close();
+    await pool.end();
   }
 });

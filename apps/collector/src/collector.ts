@@ -3,6 +3,7 @@
 // Kafka client (e.g. one that reaches the broker through a proxy they can cut).
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { HotAdRouter } from "@adclicks/core";
 import { acksAllSender, BatchingProducer, createIdempotentProducer, type TopicNames } from "@adclicks/kafka";
 import type { CompressionTypes, Kafka } from "kafkajs";
 import type { Logger } from "pino";
@@ -24,6 +25,8 @@ export interface CollectorOptions {
   compression?: CompressionTypes;
   probeIntervalMs?: number;
   metrics?: CollectorMetrics;
+  /** Hot-ad lists (kept fresh by the caller) that clicks are routed by. */
+  hotAds?: HotAdRouter;
 }
 
 export interface Collector {
@@ -76,6 +79,7 @@ export async function startCollector(opts: CollectorOptions): Promise<Collector>
     },
     ackTimeoutMs,
     retryAfterS: opts.retryAfterS ?? 2,
+    hotAds: opts.hotAds,
   });
   const server = createServer(handler);
   // Slow or stalled clients must not hold sockets forever.

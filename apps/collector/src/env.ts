@@ -18,4 +18,11 @@ export const env = createProcessEnv({
     .min(100, "COLLECTOR_ACK_TIMEOUT_MS must be at least 100")
     .default(10_000),
   COLLECTOR_COMPRESSION: compressionEnv("COLLECTOR_COMPRESSION"),
+  // Where the aggregator's hot-ad lists are read from (hot ads are split over several keys).
+  DATABASE_URL: z
+    .url({
+      protocol: /^postgres(ql)?$/,
+      error: "DATABASE_URL must be a postgres:// URL, e.g. postgres://postgres@127.0.0.1:5432/adclicks",
+    })
+    .default("postgres://postgres@127.0.0.1:5432/adclicks"),
 });

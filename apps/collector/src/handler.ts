@@ -2,6 +2,7 @@
 // only once Kafka acknowledged every event of the request (valid ones and dead letters alike);
 // 503 with Retry-After when it cannot; 4xx with a message for anything malformed; never crashes.
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { HotAdRouter } from "@adclicks/core";
 import type { TopicNames } from "@adclicks/kafka";
 import type { Message } from "kafkajs";
 import type { Logger } from "pino";
@@ -25,6 +26,8 @@ export interface HandlerDeps {
   limits: BodyLimits & { maxBytes: number };
   ackTimeoutMs: number;
   retryAfterS: number;
+  /** Hot-ad lists to route by (absent: every click keyed by its ad_id). */
+  hotAds?: HotAdRouter;
   now?: () => number;
 }
 
@@ -78,7 +81,7 @@ export function createHandler(deps: HandlerDeps) {
       json(res, split.status, { error: split.message });
       return split.status;
     }
-    const outcome = ingestEvents(split.items, { nowMs: now(), source: "collector" });
+    const outcome = ingestEvents(split.items, { nowMs: now(), source: "collector", hotAds: deps.hotAds });
     const batch = [
       { topic: deps.topics.clicks, messages: outcome.clicks },
       { topic: deps.topics.deadLetters, messages: outcome.deadLetters },

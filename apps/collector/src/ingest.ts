@@ -1,7 +1,7 @@
 // Validates each event of a request and turns it into Kafka messages: valid clicks for
-// `ad-clicks` (canonical form, keyed by ad_id), rejected ones as dead letters with the reason
+// `ad-clicks` (canonical form, keyed by ad_id, or split keys for a hot ad), rejected ones as dead letters with the reason
 // and the original text. Pure: the caller passes the clock and does the producing.
-import { parseClick, type RejectReason } from "@adclicks/core";
+import { type HotAdRouter, parseClick, type RejectReason } from "@adclicks/core";
 import { clickMessage, deadLetterMessage } from "@adclicks/kafka";
 
 export interface EventError {
@@ -16,7 +16,10 @@ export interface IngestOutcome {
   errors: EventError[];
 }
 
-export function ingestEvents(items: readonly string[], opts: { nowMs: number; source: string }): IngestOutcome {
+export function ingestEvents(
+  items: readonly string[],
+  opts: { nowMs: number; source: string; hotAds?: HotAdRouter },
+): IngestOutcome {
   const clicks: IngestOutcome["clicks"] = [];
   const deadLetters: IngestOutcome["deadLetters"] = [];
   const errors: EventError[] = [];
@@ -24,7 +27,10 @@ export function ingestEvents(items: readonly string[], opts: { nowMs: number; so
     const raw = items[index]!;
     const r = parseClick(raw, { nowMs: opts.nowMs });
     if (r.ok) {
-      clicks.push(clickMessage(r.click));
+      const message = clickMessage(r.click);
+      // A hot ad of this click's minute is spread over several keys (a duplicate gets the same one).
+      if (opts.hotAds) message.key = opts.hotAds.keyFor(r.click.adId, r.click.eventId, r.click.ts);
+      clicks.push(message);
       continue;
     }
     errors.push(r.detail === undefined ? { index, reason: r.reason } : { index, reason: r.reason, detail: r.detail });

@@ -54,11 +54,41 @@ export class MinuteCounts {
         for (const [adId, clicks] of byAd) yield { minute, country, adId, clicks };
   }
 
-  /** Flat [minute, country, adId, clicks, …] tuples (the Redis outbox format). */
-  flat(): (string | number)[] {
+  /**
+   * Cells grouped by (minute, country): [minute, country, k, ad₁, clicks₁, …, ad_k, clicks_k]*.
+   * The Redis outbox and live-window format: each group's keys are resolved once.
+   */
+  grouped(): (string | number)[] {
     const out: (string | number)[] = [];
-    for (const d of this.deltas()) out.push(d.minute, d.country, d.adId, d.clicks);
+    for (const [minute, byCountry] of this.cells)
+      for (const [country, byAd] of byCountry) {
+        out.push(minute, country, byAd.size);
+        for (const [adId, clicks] of byAd) out.push(adId, clicks);
+      }
     return out;
+  }
+
+  /** Adds cells in the `grouped()` format; throws on a malformed array (it comes from storage). */
+  addGrouped(groups: readonly unknown[]): void {
+    let i = 0;
+    while (i < groups.length) {
+      const [minute, country, k] = [groups[i], groups[i + 1], groups[i + 2]];
+      if (
+        typeof minute !== "number" ||
+        typeof country !== "string" ||
+        typeof k !== "number" ||
+        i + 3 + 2 * k > groups.length
+      ) {
+        throw new Error(`malformed grouped counts at index ${i}`);
+      }
+      for (let j = i + 3; j < i + 3 + 2 * k; j += 2) {
+        const [adId, clicks] = [groups[j], groups[j + 1]];
+        if (typeof adId !== "string" || typeof clicks !== "number")
+          throw new Error(`malformed grouped cell at index ${j}`);
+        this.add(minute, country, adId, clicks);
+      }
+      i += 3 + 2 * k;
+    }
   }
 
   mergeFrom(other: MinuteCounts): void {

@@ -1,7 +1,13 @@
 // Hot-ad splitting: an ad clicked faster than a threshold is spread over several Kafka keys
-// (so over partitions and workers) by a hash of event_id — a duplicate always gets the same
-// key as its original, so per-partition dedup still sees both. Counts are merged by ad_id
-// downstream (rollup upserts and sorted-set increments add up), which is the reduce step.
+// (so over partitions and workers) by a hash of event_id. Counts are merged by ad_id downstream
+// (rollup upserts and sorted-set increments add up), which is the reduce step.
+//
+// Dedup is per partition, so an event and its duplicates must get the same key. The decision
+// is therefore not a producer's own rate estimate (two collectors, or one before and after a
+// burst, would disagree) but a list per event-time minute, written once by the aggregator from
+// the final counts of an earlier minute, at least a lead time before that minute begins. Every
+// producer reads the same lists, and duplicates carry the same event time: same list, same key.
+import { MINUTE_MS, minuteOf } from "./time";
 
 /** FNV-1a, 32-bit: cheap and stable across languages. */
 export function fnv1a(s: string): number {
@@ -10,52 +16,64 @@ export function fnv1a(s: string): number {
   return h >>> 0;
 }
 
-/** The Kafka key of a click: its ad_id, or `ad_id#slot` for a hot ad. */
+/** The Kafka key of a click: its ad_id, or `ad_id#slot` for a hot ad split over `slots` keys. */
 export function clickKey(adId: string, eventId: string, slots: number): string {
   return slots <= 1 ? adId : `${adId}#${fnv1a(eventId.toLowerCase()) % slots}`;
 }
 
-export interface HotAdOptions {
-  /** Clicks per second above which an ad is hot. */
-  thresholdPerSec: number;
-  /** How many keys a hot ad is split over. */
+/** `adId` is split over `slots` keys for clicks whose event time is in `minute`. */
+export interface HotAdEntry {
+  minute: number;
+  adId: string;
   slots: number;
-  /** Length of the rate-measuring window. */
-  windowMs?: number;
 }
 
+/** How far ahead of its minute a hot list is written, so every producer has it in time. */
+export const HOT_LIST_LEAD_MS = 30_000;
+/** The hot list of minute T comes from the final counts of minute T - 2. */
+export const HOT_LIST_DELAY_MINUTES = 2;
+
 /**
- * Measures per-ad rates over fixed windows and says how many slots an ad gets. A decision
- * holds for the next window, so a burst is split within at most one window.
+ * The minute whose hot list the final counts of `finalMinute` decide: two minutes later, or,
+ * when finality lags, the first minute starting at least HOT_LIST_LEAD_MS from now — a list
+ * must never change once a producer may be routing clicks of its minute.
  */
-export class HotAdDetector {
-  private readonly windowMs: number;
-  private windowStart = 0;
-  private current = new Map<string, number>();
-  private hot = new Set<string>();
+export function hotListMinute(finalMinute: number, nowMs: number): number {
+  const earliest = minuteOf(nowMs + HOT_LIST_LEAD_MS + MINUTE_MS - 1); // first minute start ≥ now + lead
+  return Math.max(finalMinute + HOT_LIST_DELAY_MINUTES * MINUTE_MS, earliest);
+}
 
-  constructor(private readonly opts: HotAdOptions) {
-    this.windowMs = opts.windowMs ?? 1_000;
+/** A producer's view of the hot lists: routes each click by its event-time minute's list. */
+export class HotAdRouter {
+  private byMinute = new Map<number, Map<string, number>>();
+
+  /** Replaces the known lists (the producer re-reads recent ones periodically). */
+  load(entries: Iterable<HotAdEntry>): void {
+    const next = new Map<number, Map<string, number>>();
+    for (const e of entries) {
+      let ads = next.get(e.minute);
+      if (!ads) {
+        ads = new Map();
+        next.set(e.minute, ads);
+      }
+      ads.set(e.adId, e.slots);
+    }
+    this.byMinute = next;
   }
 
-  /** Records one click of `adId` at wall-clock `nowMs` and returns its slot count. */
-  record(adId: string, nowMs: number): number {
-    if (nowMs - this.windowStart >= this.windowMs) this.roll(nowMs);
-    this.current.set(adId, (this.current.get(adId) ?? 0) + 1);
-    return this.hot.has(adId) ? this.opts.slots : 1;
+  /** Slots of `adId` for a click at `eventMs` (1: not split). */
+  slots(adId: string, eventMs: number): number {
+    return this.byMinute.get(minuteOf(eventMs))?.get(adId) ?? 1;
   }
 
-  isHot(adId: string): boolean {
-    return this.hot.has(adId);
+  keyFor(adId: string, eventId: string, eventMs: number): string {
+    return clickKey(adId, eventId, this.slots(adId, eventMs));
   }
 
-  private roll(nowMs: number): void {
-    const limit = (this.opts.thresholdPerSec * this.windowMs) / 1000;
-    const elapsed = nowMs - this.windowStart;
-    this.hot = new Set();
-    // Only the window just ended counts; a gap longer than a window means nothing is hot.
-    if (elapsed < 2 * this.windowMs) for (const [ad, n] of this.current) if (n > limit) this.hot.add(ad);
-    this.current = new Map();
-    this.windowStart = nowMs - (nowMs % this.windowMs);
+  /** Number of (minute, ad) entries known. */
+  get size(): number {
+    let n = 0;
+    for (const ads of this.byMinute.values()) n += ads.size;
+    return n;
   }
 }

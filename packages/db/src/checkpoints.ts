@@ -1,9 +1,37 @@
 // The exactly-once write path: one Postgres transaction stores a checkpoint's rollup deltas,
 // each partition's next offset (fenced by its seq), the Redis outbox, late corrections and
 // minute finality. Kafka offsets are only a hint; these rows are the truth.
+
+import { createRequire } from "node:module";
 import type { CheckpointPlan, PartitionCheckpoint } from "@adclicks/core";
-import { MinuteCounts } from "@adclicks/core";
+import { hotListMinute, MinuteCounts } from "@adclicks/core";
 import type pg from "pg";
+
+// lz4-napi is a CommonJS native addon.
+const lz4 = createRequire(import.meta.url)("lz4-napi") as {
+  compressSync(data: Buffer): Buffer;
+  uncompressSync(data: Buffer): Buffer;
+};
+/** First byte of an outbox payload: lz4 block of grouped JSON. Rows from before it start with '['. */
+const OUTBOX_LZ4 = 0x01;
+
+/** A checkpoint's cells as stored in the outbox: MinuteCounts' grouped format, JSON, lz4. */
+export function encodeOutboxDeltas(counts: MinuteCounts): Buffer {
+  return Buffer.concat([Buffer.of(OUTBOX_LZ4), lz4.compressSync(Buffer.from(JSON.stringify(counts.grouped())))]);
+}
+
+/** Adds an outbox payload's cells to `into` (either format). */
+export function decodeOutboxDeltas(payload: Buffer, into: MinuteCounts): void {
+  if (payload[0] === OUTBOX_LZ4) {
+    into.addGrouped(JSON.parse(lz4.uncompressSync(payload.subarray(1)).toString("utf8")) as unknown[]);
+    return;
+  }
+  // Written before migration 0003: flat [minute, country, ad, clicks]* JSON text.
+  const flat = JSON.parse(payload.toString("utf8")) as (string | number)[];
+  for (let i = 0; i + 3 < flat.length; i += 4) {
+    into.add(Number(flat[i]), String(flat[i + 1]), String(flat[i + 2]), Number(flat[i + 3]));
+  }
+}
 
 export interface StoredCheckpoint extends PartitionCheckpoint {
   partition: number;
@@ -56,6 +84,9 @@ export interface CommitInput {
   plan: CheckpointPlan;
   /** Outbox entries Redis has applied since the last commit: deleted in this transaction. */
   appliedOutbox: { partition: number; seq: number }[];
+  /** Hot-ad splitting: ads with at least this many clicks in a final minute get `slots` keys. */
+  hotAds?: { clicksPerMinute: number; slots: number };
+  nowMs?: number;
 }
 
 export interface CommitResult {
@@ -130,12 +161,12 @@ export async function commitCheckpoint(pool: pg.Pool, input: CommitInput): Promi
     if (outbox.length > 0) {
       await client.query(
         `insert into redis_outbox (consumer, partition, seq, deltas)
-         select $1, p, s, d from unnest($2::int[], $3::bigint[], $4::text[]) as u(p, s, d)`,
+         select $1, p, s, d from unnest($2::int[], $3::bigint[], $4::bytea[]) as u(p, s, d)`,
         [
           consumer,
           outbox.map((pp) => pp.partition),
           outbox.map((pp) => pp.seq),
-          outbox.map((pp) => JSON.stringify(pp.counts.flat())),
+          outbox.map((pp) => encodeOutboxDeltas(pp.counts)),
         ],
       );
     }
@@ -155,6 +186,10 @@ export async function commitCheckpoint(pool: pg.Pool, input: CommitInput): Promi
         [plan.finalBefore],
       );
       finalized = res.rows.map((r) => r.ms).sort((a, b) => a - b);
+      const newest = finalized.at(-1);
+      if (newest !== undefined && input.hotAds && input.hotAds.clicksPerMinute > 0) {
+        await writeHotAds(client, newest, input.hotAds, input.nowMs ?? Date.now());
+      }
     }
     const checkpoints = await loadCheckpoints(client, consumer, topic);
     await client.query("commit");
@@ -165,6 +200,27 @@ export async function commitCheckpoint(pool: pg.Pool, input: CommitInput): Promi
   } finally {
     client.release();
   }
+}
+
+/**
+ * The hot list decided by a minute that just became final (only the newest one: when finality
+ * lags, older minutes say nothing about what is hot now). Lists older than a day are dropped.
+ */
+async function writeHotAds(
+  client: pg.PoolClient,
+  finalMinute: number,
+  opts: { clicksPerMinute: number; slots: number },
+  nowMs: number,
+): Promise<void> {
+  await client.query(
+    `insert into hot_ads (minute, ad_id, slots, decided_by, clicks)
+     select to_timestamp($2 / 1000.0), ad_id, $3, to_timestamp($1 / 1000.0), sum(clicks) from click_rollups
+      where minute = to_timestamp($1 / 1000.0)
+      group by ad_id having sum(clicks) >= $4
+     on conflict do nothing`,
+    [finalMinute, hotListMinute(finalMinute, nowMs), opts.slots, opts.clicksPerMinute],
+  );
+  await client.query("delete from hot_ads where minute < to_timestamp($1 / 1000.0) - interval '1 day'", [nowMs]);
 }
 
 /** Writes each partition's new offset if, and only if, its stored seq is still the one we read. */
@@ -220,16 +276,17 @@ function sortedColumns(counts: MinuteCounts): [string[], number[], string[], num
 
 /**
  * The oldest outbox entries not yet applied to Redis for the given partitions (seq above what
- * `applied` says was applied), at most `limit`, in seq order per partition.
+ * `applied` says was applied), at most `limit`, in seq order per partition; payloads still
+ * compressed (see decodeOutboxDeltas).
  */
 export async function loadOutbox(
   pool: pg.Pool,
   consumer: string,
   partitions: number[],
   applied: Map<number, number>,
-  limit = 24,
-): Promise<{ partition: number; seq: number; deltas: (string | number)[] }[]> {
-  const { rows } = await pool.query<{ partition: number; seq: number; deltas: string }>(
+  limit = 8,
+): Promise<{ partition: number; seq: number; deltas: Buffer }[]> {
+  const { rows } = await pool.query<{ partition: number; seq: number; deltas: Buffer }>(
     `select o.partition, o.seq, o.deltas
        from redis_outbox o
        join unnest($2::int[], $3::bigint[]) as u(p, s) on o.partition = u.p and o.seq > u.s
@@ -237,7 +294,5 @@ export async function loadOutbox(
       order by o.seq, o.partition limit $4`,
     [consumer, partitions, partitions.map((p) => applied.get(p) ?? 0), limit],
   );
-  return rows
-    .map((r) => ({ partition: r.partition, seq: r.seq, deltas: JSON.parse(r.deltas) as (string | number)[] }))
-    .sort((a, b) => a.partition - b.partition || a.seq - b.seq);
+  return rows.sort((a, b) => a.partition - b.partition || a.seq - b.seq);
 }

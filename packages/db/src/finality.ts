@@ -1,39 +1,56 @@
 // Minutes that are final but not (or no longer) published to the downstream feed, and the
-// per-ad totals to publish for them.
+// per-ad totals to publish for them (streamed: a minute at the book's scale has ~10⁵ ads).
 import type pg from "pg";
 
 export interface MinuteToPublish {
   minute: number;
   lateClicks: number;
-  ads: { adId: string; clicks: number }[];
+  /** The minute's per-ad totals, `chunkSize` at a time, all from the snapshot `lateClicks` was read in. */
+  chunks(): AsyncGenerator<{ adId: string; clicks: number }[]>;
 }
 
-/** Up to `limit` final minutes awaiting (re)publication, oldest first, with their per-ad totals. */
-export async function loadMinutesToPublish(pool: pg.Pool, limit = 3): Promise<MinuteToPublish[]> {
+/**
+ * Runs `fn` on the oldest final minute awaiting (re)publication, if any. The totals are read
+ * through a cursor, so memory stays bounded at any number of ads per minute. Returns the
+ * minute handled, or undefined when none is pending.
+ */
+export async function withMinuteToPublish(
+  pool: pg.Pool,
+  chunkSize: number,
+  fn: (m: MinuteToPublish) => Promise<void>,
+): Promise<{ minute: number; lateClicks: number } | undefined> {
   const client = await pool.connect();
   try {
     await client.query("begin isolation level repeatable read read only");
     const pending = await client.query<{ ms: number; late_clicks: number }>(
       `select (extract(epoch from minute) * 1000)::bigint as ms, late_clicks from minute_status
         where final_at is not null and (published_at is null or needs_republish)
-        order by minute limit $1`,
-      [limit],
+        order by minute limit 1`,
     );
-    const out: MinuteToPublish[] = [];
-    for (const p of pending.rows) {
-      const ads = await client.query<{ ad_id: string; clicks: number }>(
-        `select ad_id, sum(clicks)::bigint as clicks from click_rollups
-          where minute = to_timestamp($1 / 1000.0) group by ad_id`,
-        [p.ms],
-      );
-      out.push({
-        minute: p.ms,
-        lateClicks: p.late_clicks,
-        ads: ads.rows.map((r) => ({ adId: r.ad_id, clicks: r.clicks })),
-      });
+    const row = pending.rows[0];
+    if (!row) {
+      await client.query("commit");
+      return undefined;
     }
+    await client.query(
+      `declare totals no scroll cursor for
+         select ad_id, sum(clicks)::bigint as clicks from click_rollups
+          where minute = to_timestamp($1 / 1000.0) group by ad_id`,
+      [row.ms],
+    );
+    async function* chunks() {
+      for (;;) {
+        const { rows } = await client.query<{ ad_id: string; clicks: number }>(`fetch ${chunkSize} from totals`);
+        if (rows.length === 0) return;
+        yield rows.map((r) => ({ adId: r.ad_id, clicks: r.clicks }));
+      }
+    }
+    await fn({ minute: row.ms, lateClicks: row.late_clicks, chunks });
     await client.query("commit");
-    return out;
+    return { minute: row.ms, lateClicks: row.late_clicks };
+  } catch (err) {
+    await client.query("rollback").catch(() => {});
+    throw err;
   } finally {
     client.release();
   }

@@ -5,6 +5,7 @@ export * as catalogSchema from "./catalog-schema";
 export * from "./checkpoints";
 export * from "./client";
 export * from "./finality";
+export * from "./hot-ads";
 export * from "./live-windows";
 export * from "./migrate";
 export * from "./redis-keys";

@@ -2,27 +2,41 @@
 // checkpoint's deltas exactly once per (consumer, partition, seq) in one Lua script, and
 // rebuilds everything from the Postgres rollups when Redis has lost it.
 import { randomUUID } from "node:crypto";
+import type { MinuteCounts } from "@adclicks/core";
 import type { Redis, Result } from "ioredis";
 import type pg from "pg";
 import { ALL_COUNTRIES, MINUTES_KEPT, type RedisKeys, ROLLING_WINDOWS } from "./redis-keys";
 
 const MINUTE_MS = 60_000;
 
-// KEYS: meta, applied. ARGV: tag, field, seq, then [minute, country, ad, clicks]* tuples.
-// Invariant kept: window(W, c) = sum of minute(m, c) for m in (head - W, head].
+// KEYS: meta, applied. ARGV: tag, n, then n × (field, fromSeq, toSeq), then the merged cells of
+// those checkpoints in MinuteCounts' grouped format: (minute, country, k, (ad, clicks) × k)*.
+// Applies all of it or nothing: every partition's last applied seq must be fromSeq - 1, else it
+// returns {-2, last₁, …, last_n} and the caller re-plans. Returns {-1} while not ready, {1} done.
+// Invariant kept: window(W, c) = sum of minute(m, c) for m in (head - W, head], whatever the
+// order of applies, so merging consecutive checkpoints changes nothing but the cost.
 const APPLY_LUA = `
-local tag, field, seq = ARGV[1], ARGV[2], tonumber(ARGV[3])
-if redis.call('HGET', KEYS[1], 'ready') ~= '1' then return -1 end
-local last = tonumber(redis.call('HGET', KEYS[2], field) or '0')
-if last >= seq then return 0 end
--- Seqs are contiguous per partition: a gap means an older checkpoint is still unapplied.
-if seq ~= last + 1 then return -2 end
+local tag, np = ARGV[1], tonumber(ARGV[2])
+if redis.call('HGET', KEYS[1], 'ready') ~= '1' then return {-1} end
+local lasts, ok = {}, true
+for p = 1, np do
+  local b = 3 + (p - 1) * 3
+  lasts[p] = tonumber(redis.call('HGET', KEYS[2], ARGV[b]) or '0')
+  if lasts[p] ~= tonumber(ARGV[b + 1]) - 1 then ok = false end
+end
+if not ok then table.insert(lasts, 1, -2) return lasts end
+local first = 3 + np * 3
 local M = ${MINUTE_MS}
 local W = {${ROLLING_WINDOWS.join(",")}}
 local KEEP = ${MINUTES_KEPT}
 local head = tonumber(redis.call('HGET', KEYS[1], 'head') or '0')
 local maxm = head
-for i = 4, #ARGV, 4 do local m = tonumber(ARGV[i]); if m > maxm then maxm = m end end
+local i = first
+while i <= #ARGV do
+  local m = tonumber(ARGV[i])
+  if m > maxm then maxm = m end
+  i = i + 3 + 2 * tonumber(ARGV[i + 2])
+end
 
 local function mkey(m, c) return tag .. ':m:' .. string.format('%d', m) .. ':' .. c end
 local function wkey(w, c) return tag .. ':w:' .. w .. ':' .. c end
@@ -61,44 +75,50 @@ if maxm > head then
   head = maxm
 end
 
--- Key names per (minute, country), built once per call: most tuples share them.
-local cache = {}
-local function cellKeys(m, c)
-  local ck = m .. '|' .. c
-  local k = cache[ck]
-  if not k then
+i = first
+while i <= #ARGV do
+  local m, c, k = tonumber(ARGV[i]), ARGV[i + 1], tonumber(ARGV[i + 2])
+  if m > head - KEEP * M then
     local ms = string.format('%d', m)
-    k = { tag .. ':m:' .. ms .. ':*', tag .. ':m:' .. ms .. ':' .. c, {} }
+    local ks = { tag .. ':m:' .. ms .. ':*', tag .. ':m:' .. ms .. ':' .. c }
     for _, w in ipairs(W) do
       if m > head - w * M then
-        table.insert(k[3], wkey(w, '*'))
-        table.insert(k[3], wkey(w, c))
+        ks[#ks + 1] = wkey(w, '*')
+        ks[#ks + 1] = wkey(w, c)
       end
     end
     redis.call('SADD', tag .. ':mc:' .. ms, c)
-    cache[ck] = k
+    local nk = #ks
+    for j = i + 3, i + 1 + 2 * k, 2 do
+      local ad, n = ARGV[j], ARGV[j + 1]
+      for x = 1, nk do redis.call('ZINCRBY', ks[x], n, ad) end
+    end
   end
-  return k
+  i = i + 3 + 2 * k
 end
-for i = 4, #ARGV, 4 do
-  local m = tonumber(ARGV[i])
-  if m > head - KEEP * M then
-    local k = cellKeys(m, ARGV[i + 1])
-    local ad, n = ARGV[i + 2], ARGV[i + 3]
-    redis.call('ZINCRBY', k[1], n, ad)
-    redis.call('ZINCRBY', k[2], n, ad)
-    local ws = k[3]
-    for j = 1, #ws do redis.call('ZINCRBY', ws[j], n, ad) end
-  end
+for p = 1, np do
+  local b = 3 + (p - 1) * 3
+  redis.call('HSET', KEYS[2], ARGV[b], ARGV[b + 2])
 end
-redis.call('HSET', KEYS[2], field, seq)
-return 1`;
+return {1}`;
 
-export type ApplyResult = "applied" | "already_applied" | "not_ready" | "gap";
+export type ApplyResult =
+  | { kind: "applied" }
+  | { kind: "not_ready" }
+  /** Some partition's last applied seq was not fromSeq - 1 (applied already, or a gap): nothing done. */
+  | { kind: "mismatch"; lastApplied: Map<number, number> };
+
+/** A run of consecutive checkpoints of one partition, applied together. */
+export interface SeqRange {
+  partition: number;
+  fromSeq: number;
+  toSeq: number;
+}
 
 declare module "ioredis" {
   interface RedisCommander<Context> {
-    adclicksApply(meta: string, applied: string, ...args: (string | number)[]): Result<number, Context>;
+    /** ioredis flattens the array (a spread of ~10⁵ arguments could overflow the stack). */
+    adclicksApply(meta: string, applied: string, args: (string | number)[]): Result<number[], Context>;
   }
 }
 
@@ -113,27 +133,24 @@ export function appliedField(consumer: string, partition: number): string {
 }
 
 /**
- * Applies one checkpoint's deltas (flat [minute, country, ad, clicks]*) exactly once, and only
- * in seq order per partition ("gap" when an older checkpoint must be applied first).
+ * Applies the merged cells of consecutive checkpoints (`ranges`, each partition once) exactly
+ * once, atomically: only when every partition's last applied seq is its range's fromSeq - 1.
  */
 export async function applyDeltas(
   redis: Redis,
   keys: RedisKeys,
   consumer: string,
-  partition: number,
-  seq: number,
-  deltas: (string | number)[],
+  ranges: readonly SeqRange[],
+  counts: MinuteCounts,
 ): Promise<ApplyResult> {
   ensureCommands(redis);
-  const r = await redis.adclicksApply(
-    keys.meta,
-    keys.applied,
-    keys.tag,
-    appliedField(consumer, partition),
-    seq,
-    ...deltas,
-  );
-  return r === 1 ? "applied" : r === 0 ? "already_applied" : r === -2 ? "gap" : "not_ready";
+  const args: (string | number)[] = [keys.tag, ranges.length];
+  for (const r of ranges) args.push(appliedField(consumer, r.partition), r.fromSeq, r.toSeq);
+  for (const v of counts.grouped()) args.push(v);
+  const reply = await redis.adclicksApply(keys.meta, keys.applied, args);
+  if (reply[0] === 1) return { kind: "applied" };
+  if (reply[0] === -1) return { kind: "not_ready" };
+  return { kind: "mismatch", lastApplied: new Map(ranges.map((r, i) => [r.partition, Number(reply[i + 1])])) };
 }
 
 export async function liveWindowsReady(redis: Redis, keys: RedisKeys): Promise<boolean> {

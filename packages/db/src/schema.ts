@@ -1,9 +1,21 @@
 // Postgres schema (drizzle): minute rollups (the truth), consumer checkpoints, the Redis
 // outbox, minute finality, late events, dead letters and the raw click archive.
-import { bigint, bigserial, boolean, index, integer, pgTable, primaryKey, text, timestamp } from "drizzle-orm/pg-core";
+import {
+  bigint,
+  bigserial,
+  boolean,
+  customType,
+  index,
+  integer,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+} from "drizzle-orm/pg-core";
 
 const tsz = (name: string) => timestamp(name, { withTimezone: true, mode: "date" });
 const bigNum = (name: string) => bigint(name, { mode: "number" });
+const bytea = customType<{ data: Buffer; driverData: Buffer }>({ dataType: () => "bytea" });
 
 /** Clicks per (ad, event-time minute, country): the star schema every count is summed from. */
 export const clickRollups = pgTable(
@@ -49,8 +61,11 @@ export const redisOutbox = pgTable(
     consumer: text("consumer").notNull(),
     partition: integer("partition").notNull(),
     seq: bigNum("seq").notNull(),
-    /** Flat [minuteMs, country, adId, clicks, ...] tuples as JSON text (text: no jsonb parsing cost). */
-    deltas: text("deltas").notNull(),
+    /**
+     * The checkpoint's cells in MinuteCounts' grouped format, JSON compressed with lz4 in the
+     * worker (stored EXTERNAL, so Postgres neither compresses it again nor parses it).
+     */
+    deltas: bytea("deltas").notNull(),
     createdAt: tsz("created_at").notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.consumer, t.partition, t.seq] })],
@@ -66,6 +81,24 @@ export const minuteStatus = pgTable("minute_status", {
   /** Set when late corrections arrived after the last publication. */
   needsRepublish: boolean("needs_republish").notNull().default(false),
 });
+
+/**
+ * Hot-ad lists: `ad_id` is split over `slots` Kafka keys for clicks of event-time `minute`.
+ * Written once by the aggregator from the final counts of an earlier minute, before `minute`
+ * begins (see hotListMinute in @adclicks/core); producers read them to route clicks.
+ */
+export const hotAds = pgTable(
+  "hot_ads",
+  {
+    minute: tsz("minute").notNull(),
+    adId: text("ad_id").notNull(),
+    slots: integer("slots").notNull(),
+    /** The final minute whose counts decided it, and the ad's clicks in it. */
+    decidedBy: tsz("decided_by").notNull(),
+    clicks: bigNum("clicks").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.minute, t.adId] })],
+);
 
 /** Each batch of late clicks (after their minute became final), for the ops view. */
 export const lateEvents = pgTable(

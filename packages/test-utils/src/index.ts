@@ -2,7 +2,7 @@
 // Kafka topics, own Redis prefix) on the real services, and polling with a deadline; the other
 // helpers (child processes, topic reader, TCP proxy, private servers) are re-exported from here.
 import { randomBytes } from "node:crypto";
-import { dropDatabase, migrateDatabase } from "@adclicks/db";
+import { createRedis, dropDatabase, migrateDatabase } from "@adclicks/db";
 import { createKafka, ensureTopics, type TopicNames, topicNames } from "@adclicks/kafka";
 import type { Kafka } from "kafkajs";
 
@@ -74,6 +74,22 @@ export async function createTestEnv(
         await admin.disconnect();
       }
       await dropDatabase(databaseUrl);
+      // The prefix's keys (live windows of a test can be tens of MB). Best effort: a test's
+      // private Redis may be gone already, and then so are its keys.
+      const redis = createRedis(redisUrl);
+      redis.on("error", () => {});
+      try {
+        let cursor = "0";
+        do {
+          const [next, keys] = await redis.scan(cursor, "MATCH", `{${redisPrefix}}:*`, "COUNT", 1000);
+          cursor = next;
+          if (keys.length > 0) await redis.unlink(...keys);
+        } while (cursor !== "0");
+      } catch {
+        // nothing left to clean
+      } finally {
+        redis.disconnect();
+      }
     },
   };
 }
