@@ -1,16 +1,28 @@
 // `npm run bench:ingest`: ingest throughput on this machine, against the real Kafka and
 // Postgres, in an isolated topic set and database. (1) HTTP collector with 1,000-event NDJSON
 // batches (autocannon), (2) shipper on a pre-written log file, (3) raw archive catching up.
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+// `--only shipper` runs one part while iterating; `--cpu-prof <dir>` profiles the shipper child.
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
 import { createPool } from "@adclicks/db";
 import { ClickFactory, createRng, DEFAULT_TRAFFIC } from "@adclicks/generator";
 import { createIdempotentProducer } from "@adclicks/kafka";
-import { ChildProcesses, createTestEnv, exited, freePort, type TestEnv, waitFor } from "@adclicks/test-utils";
+import {
+  ChildProcesses,
+  createTestEnv,
+  exited,
+  freePort,
+  REPO_ROOT,
+  type TestEnv,
+  waitFor,
+} from "@adclicks/test-utils";
 import autocannon from "autocannon";
 import kafkajs from "kafkajs";
+import { z } from "zod";
 
 const app = (name: string) => fileURLToPath(new URL(`../../${name}/src/main.ts`, import.meta.url));
 const HTTP_SECONDS = 15;
@@ -19,12 +31,63 @@ const BATCH = 1_000;
 const SHIPPER_LINES = 500_000;
 const ARCHIVE_EVENTS = 300_000;
 
+const PARTS = ["collector", "shipper", "archive"] as const;
+const flags = z
+  .object({
+    only: z
+      .string()
+      .optional()
+      .transform((s, ctx) => {
+        if (s === undefined) return [...PARTS];
+        const parts = s.split(",").map((p) => p.trim());
+        const bad = parts.filter((p) => !(PARTS as readonly string[]).includes(p));
+        if (bad.length > 0 || parts.length === 0) {
+          ctx.addIssue({
+            code: "custom",
+            message: `--only takes a comma-separated list of ${PARTS.join(", ")} (got "${s}")`,
+          });
+          return z.NEVER;
+        }
+        return parts as Array<(typeof PARTS)[number]>;
+      }),
+    "cpu-prof": z
+      .string()
+      .min(1, "--cpu-prof needs a directory for the shipper's .cpuprofile files (one per thread)")
+      .optional(),
+  })
+  .strict();
+const { values } = parseArgs({ options: { only: { type: "string" }, "cpu-prof": { type: "string" } } });
+const parsedFlags = flags.safeParse(values);
+if (!parsedFlags.success) {
+  console.error(parsedFlags.error.issues.map((i) => i.message).join("\n"));
+  process.exit(2);
+}
+const only = new Set(parsedFlags.data.only);
+const cpuProfDir = parsedFlags.data["cpu-prof"] && resolve(parsedFlags.data["cpu-prof"]);
+
 const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
 const children = new ChildProcesses();
 
-/** Starts an app; with `capture`, its stdout (pino's JSON lines) is kept in `out`. */
-function run(script: string, args: string[], env: NodeJS.ProcessEnv, capture = false) {
-  const child = children.tsx(script, args, { env, stdout: capture ? "pipe" : "ignore" });
+/** Children started with extra node flags (profiling), which ChildProcesses cannot pass. */
+const profiled = new Set<ChildProcess>();
+
+/**
+ * Starts an app; with `capture`, its stdout (pino's JSON lines) is kept in `out`. `nodeFlags`
+ * (e.g. --cpu-prof, which NODE_OPTIONS refuses) go to node before tsx.
+ */
+function run(script: string, args: string[], env: NodeJS.ProcessEnv, capture = false, nodeFlags: string[] = []) {
+  const stdout = capture ? "pipe" : "ignore";
+  let child: ChildProcess;
+  if (nodeFlags.length === 0) child = children.tsx(script, args, { env, stdout });
+  else {
+    child = spawn(process.execPath, [...nodeFlags, "--import", "tsx", script, ...args], {
+      cwd: REPO_ROOT,
+      env,
+      stdio: ["ignore", stdout, "inherit"],
+    });
+    profiled.add(child);
+    child.on("exit", () => profiled.delete(child));
+  }
   const out: string[] = [];
   child.stdout?.on("data", (d: Buffer) => out.push(d.toString()));
   return Object.assign(child, { out });
@@ -73,12 +136,17 @@ async function benchShipper(env: TestEnv) {
   const chunk = 100_000;
   for (let i = 0; i < SHIPPER_LINES; i += chunk)
     await writeFile(log, `${lines(`ship-${i}`, chunk).join("\n")}\n`, { flag: "a" });
+  const before = await topicSize(env);
+  if (cpuProfDir) await mkdir(cpuProfDir, { recursive: true });
+  // One profile per thread (main and workers), written as each exits.
+  const prof = cpuProfDir ? ["--cpu-prof", `--cpu-prof-dir=${cpuProfDir}`] : [];
   const started = Date.now();
   const shipper = run(
     app("shipper"),
     ["--state", join(dir, "state.json"), "--once", log],
     env.childEnv({ LOG_LEVEL: "info" }),
     true,
+    prof,
   );
   const code = await exited(shipper);
   const wall = (Date.now() - started) / 1000;
@@ -90,7 +158,22 @@ async function benchShipper(env: TestEnv) {
     .map((l) => JSON.parse(l) as { msg: string; lines?: number; seconds?: number })
     .find((l) => l.msg === "stopped");
   await rm(dir, { recursive: true, force: true });
-  return { lines: last?.lines ?? 0, seconds: last?.seconds ?? wall, wall };
+  // A fast shipper that loses lines is no win: the topic must have grown by every line.
+  const produced = (await topicSize(env)) - before;
+  if (produced < SHIPPER_LINES) throw new Error(`the shipper produced ${produced} of ${SHIPPER_LINES} lines`);
+  return { lines: last?.lines ?? 0, seconds: last?.seconds ?? wall, wall, produced };
+}
+
+/** Records in the clicks topic (sum of its partitions' high watermarks; nothing is deleted here). */
+async function topicSize(env: TestEnv): Promise<number> {
+  const admin = env.kafka.admin();
+  await admin.connect();
+  try {
+    const offsets = await admin.fetchTopicOffsets(env.topics.clicks);
+    return offsets.reduce((sum, o) => sum + Number(o.high), 0);
+  } finally {
+    await admin.disconnect();
+  }
 }
 
 async function benchArchive(env: TestEnv) {
@@ -141,25 +224,33 @@ try {
   console.log("bench:ingest — isolated topics and database; 2 shared cores, Kafka and Postgres on the same machine\n");
   const ingestEnv = await createTestEnv("bench_ingest", { partitions: 12 });
   envs.push(ingestEnv);
-  const http = await benchCollector(ingestEnv);
-  console.log(
-    `collector   ${fmt(http.eventsPerSec)} events/s  (${fmt(http.requests)} requests of ${BATCH} events in ${http.seconds.toFixed(1)} s, ` +
-      `${HTTP_CONNECTIONS} connections; latency p50 ${http.p50} ms, p99 ${http.p99} ms; non-2xx ${http.non2xx}, errors ${http.errors})  target ≥ 50,000`,
-  );
-  const ship = await benchShipper(ingestEnv);
-  console.log(
-    `shipper     ${fmt(ship.lines / ship.seconds)} lines/s  (${fmt(ship.lines)} lines in ${ship.seconds.toFixed(1)} s; ` +
-      `${fmt(ship.lines / ship.wall)} lines/s with process start)  target ≥ 100,000`,
-  );
-  const archiveEnv = await createTestEnv("bench_archive", { partitions: 12 });
-  envs.push(archiveEnv);
-  const arch = await benchArchive(archiveEnv);
-  console.log(
-    `raw archive ${fmt(arch.rowsPerSec)} rows/s  (${fmt(arch.rows)} unique clicks, catching up from a full topic; ` +
-      `${fmt(arch.withStartup)} rows/s with start and group join)  target keeps up with 50,000`,
-  );
+  if (only.has("collector")) {
+    const http = await benchCollector(ingestEnv);
+    console.log(
+      `collector   ${fmt(http.eventsPerSec)} events/s  (${fmt(http.requests)} requests of ${BATCH} events in ${http.seconds.toFixed(1)} s, ` +
+        `${HTTP_CONNECTIONS} connections; latency p50 ${http.p50} ms, p99 ${http.p99} ms; non-2xx ${http.non2xx}, errors ${http.errors})  target ≥ 50,000`,
+    );
+  }
+  if (only.has("shipper")) {
+    const ship = await benchShipper(ingestEnv);
+    console.log(
+      `shipper     ${fmt(ship.lines / ship.seconds)} lines/s  (${fmt(ship.lines)} lines in ${ship.seconds.toFixed(1)} s; ` +
+        `${fmt(ship.lines / ship.wall)} lines/s with process start; topic +${fmt(ship.produced)})  target ≥ 100,000`,
+    );
+    if (cpuProfDir) console.log(`            shipper CPU profile in ${cpuProfDir}`);
+  }
+  if (only.has("archive")) {
+    const archiveEnv = await createTestEnv("bench_archive", { partitions: 12 });
+    envs.push(archiveEnv);
+    const arch = await benchArchive(archiveEnv);
+    console.log(
+      `raw archive ${fmt(arch.rowsPerSec)} rows/s  (${fmt(arch.rows)} unique clicks, catching up from a full topic; ` +
+        `${fmt(arch.withStartup)} rows/s with start and group join)  target keeps up with 50,000`,
+    );
+  }
 } finally {
   children.killAll();
+  for (const c of profiled) c.kill("SIGKILL");
   for (const e of envs) await e.cleanup().catch(() => {});
 }
 process.exit(0);

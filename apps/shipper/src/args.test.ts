@@ -13,6 +13,7 @@ test("defaults and positionals", () => {
       rotateGraceMs: 5000,
       fromEnd: false,
       once: false,
+      workers: 2,
       patterns: ["logs/*.log", "other.log"],
     },
   });
@@ -24,6 +25,8 @@ test.each([
   [["--state", "s", "--chunk-bytes", "10", "x"], "--chunk-bytes must be at least"],
   [["--state", "s"], "at least one log file"],
   [["--state", "s", "--bogus", "x"], "bogus"],
+  [["--state", "s", "--workers", "17", "x"], "--workers must be at most 16"],
+  [["--state", "s", "--workers", "1.5", "x"], "--workers must be an integer"],
 ])("%j → %s", (argv, message) => {
   const r = parseShipperArgs(argv);
   expect(r.ok).toBe(false);

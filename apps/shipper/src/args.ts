@@ -13,6 +13,8 @@ recording each file's offset in the state file only after Kafka acknowledged.
   --rotate-grace-ms <n>   keep reading a rotated-away file this long after it stops growing (default 5000)
   --from-end              start files never seen before at their end instead of their beginning
   --once                  exit once every file has been shipped to its end (backfills, benchmarks)
+  --workers <n>           threads that validate and produce, each with its own Kafka producer;
+                          0 does it on the main thread with one (default 2)
   --metrics-port <n>      serve Prometheus /metrics on this port (default: off)
   --help                  show this text`;
 
@@ -30,6 +32,7 @@ const schema = z.object({
   rotateGraceMs: int("rotate-grace-ms", 0, 3_600_000).default(5_000),
   fromEnd: z.boolean().default(false),
   once: z.boolean().default(false),
+  workers: int("workers", 0, 16).default(2),
   metricsPort: int("metrics-port", 0, 65535).optional(),
   patterns: z.array(z.string().min(1)).min(1, "give at least one log file path or glob"),
 });
@@ -53,6 +56,7 @@ export function parseShipperArgs(argv: string[]): ParsedArgs {
     rotateGraceMs: values["rotate-grace-ms"],
     fromEnd: values["from-end"],
     once: values.once,
+    workers: values.workers,
     metricsPort: values["metrics-port"],
     patterns: positionals,
   });
@@ -72,6 +76,7 @@ function parse(argv: string[]) {
       "rotate-grace-ms": { type: "string" },
       "from-end": { type: "boolean" },
       once: { type: "boolean" },
+      workers: { type: "string" },
       "metrics-port": { type: "string" },
       help: { type: "boolean" },
     },

@@ -1,6 +1,7 @@
 // The shipping loop on real files with an in-memory stand-in for the Kafka request: rotation by
-// rename (old file drained), copytruncate, partial lines, long lines, and resuming from the
-// state file. The real-Kafka and SIGKILL cases are in shipper.integration.test.ts.
+// rename (old file drained), copytruncate, partial lines, long lines, resuming from the state
+// file, and offsets that follow acknowledgements arriving out of order. The real-Kafka and
+// SIGKILL cases are in shipper.integration.test.ts.
 import { appendFile, mkdtemp, rename, truncate, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -9,6 +10,7 @@ import type { TopicMessages } from "kafkajs";
 import { pino } from "pino";
 import { expect, test } from "vitest";
 import { Shipper } from "./shipper";
+import type { LineSink, Shipped } from "./sink";
 import { loadState } from "./state";
 
 const topics = topicNames();
@@ -141,3 +143,67 @@ test("a failed request leaves the offset at the last acknowledged chunk", async 
   // Everything shipped in the end (the retry pass re-read from the last acknowledged chunk).
   expect(new Set(s.clicks)).toEqual(new Set(ids(a)));
 });
+
+test("offsets advance in file order, only past acknowledged chunks, whatever order the acks come in", async () => {
+  const { dir, log } = await freshLog();
+  const all = lines(300);
+  await writeFile(log, asLog(all));
+  const statePath = join(dir, "state.json");
+  const size = Buffer.byteLength(asLog(all));
+  // A sink of two producers whose acknowledgements the test gives, one by one.
+  const calls: Array<{ bytes: number; ack: () => void; fail: (e: Error) => void }> = [];
+  const sink: LineSink = {
+    parallelism: 2,
+    lines: (block) =>
+      new Promise<Shipped>((resolve, reject) => {
+        calls.push({ bytes: block.length, ack: () => resolve({ clicks: 1, deadLetters: 0 }), fail: reject });
+      }),
+    deadLetter: async () => ({ clicks: 0, deadLetters: 1 }),
+    close: async () => {},
+  };
+  const shipper = new Shipper({
+    patterns: [log],
+    statePath,
+    topics,
+    sink,
+    logger: pino({ level: "silent" }),
+    once: true,
+    chunkBytes: 4096,
+    saveEveryMs: 0,
+  });
+  const done = shipper.run();
+  const savedOffset = async () => {
+    await new Promise((r) => setTimeout(r, 30)); // saves run in the background
+    const s = await loadState(statePath);
+    return Object.values(s.files)[0]?.offset ?? 0;
+  };
+  await waitFor(() => calls.length >= 4);
+  calls[1]!.ack();
+  calls[2]!.ack();
+  expect(await savedOffset()).toBe(0); // the first chunk is not acknowledged yet
+  calls[0]!.ack();
+  await waitFor(async () => (await savedOffset()) === calls[0]!.bytes + calls[1]!.bytes + calls[2]!.bytes);
+  // A failed chunk: nothing past it is recorded, and it is sent again from its start.
+  const failedAt = calls[0]!.bytes + calls[1]!.bytes + calls[2]!.bytes;
+  calls[3]!.fail(new Error("broker fell over"));
+  await waitFor(() => calls.length >= 5);
+  for (let i = 4; i < calls.length; i++) calls[i]!.ack();
+  expect(await savedOffset()).toBe(failedAt);
+  // Everything after is acknowledged as it comes; the pass after the failure starts at failedAt.
+  const acker = setInterval(() => {
+    for (const c of calls) c.ack();
+  }, 5);
+  await done;
+  clearInterval(acker);
+  expect(await savedOffset()).toBe(size);
+  const resent = calls.slice(4).reduce((n, c) => n + c.bytes, 0);
+  expect(resent).toBeGreaterThanOrEqual(size - failedAt);
+});
+
+async function waitFor(cond: () => boolean | Promise<boolean>, timeoutMs = 5_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error("condition not met in time");
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}

@@ -1,14 +1,17 @@
 // The shipping loop: finds log files by glob, follows them through rotation (rename: the old
 // inode is drained through its open descriptor) and truncation (copytruncate: detected by size
 // or changed first bytes), produces complete lines to Kafka and records each file's offset in
-// the state file only after Kafka acknowledged them.
+// the state file only after Kafka acknowledged them. Blocks of lines are validated and produced
+// by a LineSink (on this thread or on worker threads), several at a time, but their offsets are
+// recorded strictly in file order.
 import { type FileHandle, open, readdir, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { deadLetterMessage, MAX_DEAD_LETTER_PAYLOAD, type TopicNames } from "@adclicks/kafka";
-import type { TopicMessages } from "kafkajs";
+import type { HotAdEntry } from "@adclicks/core";
+import { MAX_DEAD_LETTER_PAYLOAD, type TopicNames } from "@adclicks/kafka";
 import type { Logger } from "pino";
 import { glob } from "tinyglobby";
-import { completeLines, type EncodedLines, encodeLines } from "./lines";
+import { completeLines } from "./lines";
+import { type LineSink, localSink, type Send, type Shipped } from "./sink";
 import {
   FINGERPRINT_BYTES,
   type FileState,
@@ -19,22 +22,33 @@ import {
   saveState,
 } from "./state";
 
-export interface ShipperOptions {
+export type ShipperOptions = {
   patterns: string[];
   statePath: string;
   topics: TopicNames;
-  /** Produces with acks=all; resolves once Kafka acknowledged. */
-  send(topicMessages: TopicMessages[]): Promise<void>;
   logger: Logger;
   chunkBytes?: number;
   pollMs?: number;
   rotateGraceMs?: number;
   fromEnd?: boolean;
   once?: boolean;
+  /** The current hot-ad lists (kept fresh by the caller); clicks of hot ads get split keys. */
+  hotAds?: () => readonly HotAdEntry[];
   /** Minimum interval between state file writes while a file is being shipped. */
   saveEveryMs?: number;
   now?: () => number;
-}
+} & (
+  | {
+      /** Validates and produces blocks of lines (see sink.ts). */
+      sink: LineSink;
+      send?: never;
+    }
+  | {
+      /** Produces with acks=all; resolves once Kafka acknowledged. Wrapped in a localSink. */
+      send: Send;
+      sink?: never;
+    }
+);
 
 export interface ShipperTotals {
   lines: number;
@@ -55,14 +69,13 @@ interface Tracked extends FileState {
 }
 
 interface Step {
-  sent: Promise<void>;
+  sent: Promise<Shipped>;
   offset: number;
   line: number;
   midLine: boolean;
 }
 
-/** Chunks in flight per file: the next one is read and parsed while Kafka acknowledges the last. */
-const PIPELINE_DEPTH = 3;
+const NOTHING: Shipped = { clicks: 0, deadLetters: 0 };
 
 export class Shipper {
   readonly totals: ShipperTotals = { lines: 0, clicks: 0, deadLetters: 0, bytes: 0, files: 0, lagBytes: 0 };
@@ -71,16 +84,29 @@ export class Shipper {
   private stopping = false;
   private wake: (() => void) | undefined;
   private lastSave = 0;
+  private saving: Promise<void> | undefined;
+  private saveAgain = false;
+  private saveError: unknown;
   private readonly now: () => number;
   private readonly chunkBytes: number;
+  private readonly sink: LineSink;
+  /**
+   * Chunks in flight per file: while each producer has one request waiting for Kafka, the next
+   * chunk for it is already read and validated.
+   */
+  private readonly depth: number;
 
   constructor(private readonly opts: ShipperOptions) {
     this.now = opts.now ?? Date.now;
     this.chunkBytes = opts.chunkBytes ?? 512 * 1024;
+    this.sink = opts.sink ?? localSink(opts.send, opts.topics);
+    this.depth = 2 * this.sink.parallelism + 1;
   }
 
   /** Ships until stop() (or, with `once`, until every file is shipped to its end). */
   async run(): Promise<void> {
+    // Stopped before it started (a signal while connecting): the state file stays as it is.
+    if (this.stopping) return;
     this.saved = await loadState(this.opts.statePath);
     let first = true;
     try {
@@ -227,7 +253,6 @@ export class Shipper {
   }
 
   private async shipFile(t: Tracked, size: number, final: boolean): Promise<void> {
-    const buf = Buffer.allocUnsafe(this.chunkBytes);
     const inflight: Step[] = [];
     let offset = t.offset;
     let line = t.line;
@@ -235,6 +260,8 @@ export class Shipper {
     let failed: unknown;
     while (offset < size && !this.stopping && failed === undefined) {
       const want = Math.min(this.chunkBytes, size - offset);
+      // Memory of its own per chunk: the messages sent point into it (or it moves to a worker).
+      const buf = Buffer.allocUnsafeSlow(want);
       const { bytesRead } = await t.fh.read(buf, 0, want, offset);
       if (bytesRead === 0) break;
       if (midLine) {
@@ -245,33 +272,37 @@ export class Shipper {
           line++;
           midLine = false;
         }
-        inflight.push({ sent: Promise.resolve(), offset, line, midLine });
+        inflight.push({ sent: Promise.resolve(NOTHING), offset, line, midLine });
       } else {
         const lastPiece = final && offset + bytesRead >= size;
         const block = completeLines(buf, bytesRead, lastPiece);
-        let encoded: EncodedLines;
+        let sent: Promise<Shipped>;
         if (block.bytes === 0) {
           if (bytesRead < this.chunkBytes) break; // a partial line: wait for its newline
-          encoded = this.oversized(t.path, line + 1, buf);
+          sent = this.sink.deadLetter({
+            reason: "oversized",
+            detail: `line longer than ${this.chunkBytes} bytes`,
+            source: `shipper:${t.path}:${line + 1}`,
+            payload: buf.toString("utf8", 0, MAX_DEAD_LETTER_PAYLOAD),
+            rejectedAt: this.now(),
+          });
           offset += bytesRead;
           midLine = true;
         } else {
-          encoded = encodeLines(block.lines, { file: t.path, firstLine: line + 1, nowMs: this.now() });
+          sent = this.sink.lines(buf.subarray(0, block.bytes), {
+            file: t.path,
+            firstLine: line + 1,
+            nowMs: this.now(),
+            hotAds: this.opts.hotAds?.(),
+          });
           offset += block.bytes;
-          line += block.lines.length;
-          this.totals.lines += block.lines.length;
+          line += block.lines;
+          this.totals.lines += block.lines;
         }
-        this.totals.clicks += encoded.clicks.length;
-        this.totals.deadLetters += encoded.deadLetters.length;
-        const sent = this.opts.send([
-          { topic: this.opts.topics.clicks, messages: encoded.clicks },
-          { topic: this.opts.topics.deadLetters, messages: encoded.deadLetters },
-        ]);
         sent.catch(() => {}); // observed below, in order
         inflight.push({ sent, offset, line, midLine });
       }
-      while (inflight.length >= PIPELINE_DEPTH && failed === undefined)
-        failed = await this.settle(t, inflight.shift()!);
+      while (inflight.length >= this.depth && failed === undefined) failed = await this.settle(t, inflight.shift()!);
     }
     while (inflight.length > 0) {
       const step = inflight.shift()!;
@@ -287,35 +318,59 @@ export class Shipper {
   }
 
   private async settle(t: Tracked, step: Step): Promise<unknown> {
+    let shipped: Shipped;
     try {
-      await step.sent;
+      shipped = await step.sent;
     } catch (err) {
       return err;
     }
+    this.totals.clicks += shipped.clicks;
+    this.totals.deadLetters += shipped.deadLetters;
     this.totals.bytes += step.offset - t.offset;
     t.offset = step.offset;
     t.line = step.line;
     t.midLine = step.midLine;
-    if (this.now() - this.lastSave >= (this.opts.saveEveryMs ?? 200)) await this.persist();
+    if (this.now() - this.lastSave >= (this.opts.saveEveryMs ?? 200)) this.persistSoon();
     return undefined;
   }
 
-  private oversized(file: string, lineNo: number, buf: Buffer): EncodedLines {
-    return {
-      clicks: [],
-      deadLetters: [
-        deadLetterMessage({
-          reason: "oversized",
-          detail: `line longer than ${this.chunkBytes} bytes`,
-          source: `shipper:${file}:${lineNo}`,
-          payload: buf.toString("utf8", 0, MAX_DEAD_LETTER_PAYLOAD),
-          rejectedAt: this.now(),
-        }),
-      ],
-    };
+  /** Saves the offsets acknowledged so far, after any save in progress; throws what a background save hit. */
+  private async persist(): Promise<void> {
+    while (this.saving) await this.saving;
+    if (this.saveError !== undefined) {
+      const err = this.saveError;
+      this.saveError = undefined;
+      throw err;
+    }
+    await this.save();
   }
 
-  private async persist(): Promise<void> {
+  /**
+   * Saves in the background while chunks are acknowledged: an fsync now and then takes tens of
+   * milliseconds, and the next chunks should not wait for it. The state holds only offsets
+   * Kafka acknowledged, whenever it is written.
+   */
+  private persistSoon(): void {
+    this.lastSave = this.now();
+    if (this.saving) {
+      this.saveAgain = true;
+      return;
+    }
+    this.saving = (async () => {
+      try {
+        do {
+          this.saveAgain = false;
+          await this.save();
+        } while (this.saveAgain);
+      } catch (err) {
+        this.saveError = err;
+      } finally {
+        this.saving = undefined;
+      }
+    })();
+  }
+
+  private async save(): Promise<void> {
     const files: ShipperState["files"] = {};
     for (const t of this.tracked.values()) {
       const { path, dev, ino, offset, line, fpLen, fp, midLine } = t;

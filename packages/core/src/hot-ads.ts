@@ -70,6 +70,13 @@ export class HotAdRouter {
     return clickKey(adId, eventId, this.slots(adId, eventMs));
   }
 
+  /** What `load` was given (a snapshot, e.g. to hand to another thread). */
+  entries(): HotAdEntry[] {
+    const out: HotAdEntry[] = [];
+    for (const [minute, ads] of this.byMinute) for (const [adId, slots] of ads) out.push({ minute, adId, slots });
+    return out;
+  }
+
   /** Number of (minute, ad) entries known. */
   get size(): number {
     let n = 0;

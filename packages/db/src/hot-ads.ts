@@ -27,7 +27,13 @@ export interface HotAdWatch {
 export function watchHotAds(
   pool: pg.Pool,
   router: HotAdRouter,
-  opts: { intervalMs?: number; horizonMs?: number; onError?: (err: unknown) => void; now?: () => number } = {},
+  opts: {
+    intervalMs?: number;
+    horizonMs?: number;
+    onLoad?: () => void;
+    onError?: (err: unknown) => void;
+    now?: () => number;
+  } = {},
 ): HotAdWatch {
   const intervalMs = opts.intervalMs ?? 5_000;
   const horizonMs = opts.horizonMs ?? 2 * 3_600_000;
@@ -41,6 +47,7 @@ export function watchHotAds(
   const poll = async () => {
     try {
       router.load(await loadHotAds(pool, now() - horizonMs));
+      opts.onLoad?.();
       markReady();
     } catch (err) {
       // The last lists stay in force; they only go stale if the database stays away.

@@ -1,8 +1,10 @@
 // BatchingProducer: coalescing, size-bounded requests, per-caller acknowledgement, stall and
-// backpressure refusals. The Kafka request is a plain function here; real Kafka is in the apps' integration tests.
-import type { TopicMessages } from "kafkajs";
+// backpressure refusals; the murmur2 partitioner against the Java client's vectors and kafkajs'.
+// The Kafka request is a plain function here; real Kafka is in the apps' integration tests.
+import { createRequire } from "node:module";
+import kafkajs, { type PartitionMetadata, type TopicMessages } from "kafkajs";
 import { describe, expect, test } from "vitest";
-import { BatchingProducer, ProducerUnavailableError } from "./producer";
+import { BatchingProducer, KeyHashPartitioner, murmur2, ProducerUnavailableError, partitionForKey } from "./producer";
 
 const msgs = (n: number, size = 10, key = "k") =>
   Array.from({ length: n }, (_, i) => ({ key, value: `${i}`.padEnd(size, "x") }));
@@ -111,5 +113,65 @@ describe("BatchingProducer", () => {
     await p.send([{ topic: "a", messages: [] }]);
     await p.flush();
     expect(calls).toBe(0);
+  });
+});
+
+describe("murmur2 partitioning", () => {
+  const metadata = (n: number): PartitionMetadata[] =>
+    Array.from({ length: n }, (_, partitionId) => ({
+      partitionId,
+      partitionErrorCode: 0,
+      leader: 1,
+      replicas: [1],
+      isr: [1],
+    }));
+  // kafkajs' own implementation (64-bit Longs): the partitions every earlier producer used.
+  const require = createRequire(import.meta.url);
+  const kafkajsMurmur2 = require("kafkajs/src/producer/partitioners/default/murmur2.js") as (
+    k: string | Buffer,
+  ) => number;
+
+  test("matches the Java client's Utils.murmur2 test vectors", () => {
+    const cases: Array<[string, number]> = [
+      ["21", -973932308],
+      ["foobar", -790332482],
+      ["a-little-bit-long-string", -985981536],
+      ["a-little-bit-longer-string", -1486304829],
+      ["lkjh234lh9fiuh90y23oiuhsafujhadof229phr9h19h89h8", -58897971],
+      ["abc", 479470107],
+    ];
+    for (const [key, hash] of cases) {
+      expect(murmur2(key), key).toBe(hash);
+      expect(murmur2(Buffer.from(key)), key).toBe(hash);
+    }
+  });
+
+  test("gives kafkajs' hash and partition for every kind of key", () => {
+    const keys = ["", "a", "ab", "ad-7", "ad-1538927", "ünïcödé-ad", "😀", "x".repeat(300)];
+    let seed = 7;
+    for (let i = 0; i < 2_000; i++) {
+      seed = (Math.imul(seed, 1103515245) + 12345) | 0;
+      keys.push(`ad-${(seed >>> 0) % 2_000_000}`);
+    }
+    const partitioner = KeyHashPartitioner();
+    const defaultPartitioner = kafkajs.Partitioners.DefaultPartitioner();
+    const partitionMetadata = metadata(12);
+    for (const key of keys) {
+      expect(murmur2(key), key).toBe(kafkajsMurmur2(key));
+      const message = { key, value: "v" };
+      expect(partitioner({ topic: "t", partitionMetadata, message }), key).toBe(
+        defaultPartitioner({ topic: "t", partitionMetadata, message }),
+      );
+      expect(partitionForKey(Buffer.from(key), 12)).toBe(partitionForKey(key, 12));
+    }
+  });
+
+  test("an explicit partition wins; keyless messages still get a partition", () => {
+    const partitioner = KeyHashPartitioner();
+    const partitionMetadata = metadata(4);
+    expect(partitioner({ topic: "t", partitionMetadata, message: { key: "ad-1", value: "v", partition: 3 } })).toBe(3);
+    const p = partitioner({ topic: "t", partitionMetadata, message: { value: "v" } });
+    expect(p).toBeGreaterThanOrEqual(0);
+    expect(p).toBeLessThan(4);
   });
 });

@@ -1,6 +1,14 @@
-// The idempotent, acks=all producer every ingest path uses, and a batching front for it that
-// coalesces concurrent callers into few large produce requests and fails fast when Kafka stalls.
-import kafkajs, { type CompressionTypes, type Kafka, type Message, type Producer, type TopicMessages } from "kafkajs";
+// The idempotent, acks=all producer every ingest path uses, its key-hash partitioner, and a
+// batching front for it that coalesces concurrent callers into few large produce requests and
+// fails fast when Kafka stalls.
+import kafkajs, {
+  type CompressionTypes,
+  type ICustomPartitioner,
+  type Kafka,
+  type Message,
+  type Producer,
+  type TopicMessages,
+} from "kafkajs";
 
 /** Kafka's default message.max.bytes is ~1 MB per record batch; stay well under it per request. */
 export const DEFAULT_MAX_REQUEST_BYTES = 768 * 1024;
@@ -10,17 +18,99 @@ export interface IdempotentProducerOptions {
   maxRetryTimeMs?: number;
 }
 
+/** Scratch space for ASCII keys, so hashing one allocates nothing. */
+let scratch = new Uint8Array(256);
+
 /**
- * An idempotent producer with Kafka's default murmur2 partitioner (where Java/Go/librdkafka
+ * Kafka's murmur2 (`Utils.murmur2` of the Java client) over the key's UTF-8 bytes, in 32-bit
+ * integer arithmetic. kafkajs' own version computes it with 64-bit Long objects, a dozen
+ * allocations per message.
+ */
+export function murmur2(key: string | Uint8Array): number {
+  let data: Uint8Array;
+  let length: number;
+  if (typeof key !== "string") {
+    data = key;
+    length = key.length;
+  } else {
+    if (key.length > scratch.length) scratch = new Uint8Array(key.length * 2);
+    data = scratch;
+    length = key.length;
+    for (let i = 0; i < key.length; i++) {
+      const c = key.charCodeAt(i);
+      if (c >= 0x80) {
+        data = Buffer.from(key, "utf8");
+        length = data.length;
+        break;
+      }
+      scratch[i] = c;
+    }
+  }
+  const m = 0x5bd1e995;
+  let h = 0x9747b28c ^ length;
+  const length4 = length >>> 2;
+  for (let i = 0; i < length4; i++) {
+    const i4 = i * 4;
+    let k = data[i4]! | (data[i4 + 1]! << 8) | (data[i4 + 2]! << 16) | (data[i4 + 3]! << 24);
+    k = Math.imul(k, m);
+    k ^= k >>> 24;
+    k = Math.imul(k, m);
+    h = Math.imul(h, m) ^ k;
+  }
+  const tail = length & ~3;
+  const rest = length & 3;
+  // Java's switch falls through from case 3 to case 1.
+  if (rest === 3) h ^= data[tail + 2]! << 16;
+  if (rest >= 2) h ^= data[tail + 1]! << 8;
+  if (rest >= 1) {
+    h ^= data[tail]!;
+    h = Math.imul(h, m);
+  }
+  h ^= h >>> 13;
+  h = Math.imul(h, m);
+  h ^= h >>> 15;
+  return h | 0;
+}
+
+/** The partition Kafka's default partitioner gives a keyed message. */
+export function partitionForKey(key: string | Buffer, partitions: number): number {
+  return (murmur2(key) & 0x7fffffff) % partitions;
+}
+
+/**
+ * kafkajs' DefaultPartitioner, made cheap: an explicit `partition` wins, a key is hashed with
+ * murmur2 (same partition as kafkajs, Java, Go and librdkafka clients), and only keyless
+ * messages go to kafkajs' round robin. kafkajs' own filters the partition list and hashes with
+ * Long objects for every message, a cost the ingest paths pay per click.
+ */
+export const KeyHashPartitioner: ICustomPartitioner = () => {
+  const roundRobin = kafkajs.Partitioners.DefaultPartitioner();
+  return (args) => {
+    const { message, partitionMetadata } = args;
+    if (message.partition !== undefined && message.partition !== null) return message.partition;
+    if (message.key !== undefined && message.key !== null)
+      return partitionForKey(message.key, partitionMetadata.length);
+    return roundRobin(args);
+  };
+};
+
+/**
+ * An idempotent producer with Kafka's default murmur2 partitioning (where Java/Go/librdkafka
  * clients put the same key). Retries are unbounded on purpose: kafkajs rolls sequence numbers
  * back when it gives up, which can make the broker ack a different batch as a "duplicate".
  * Callers bound their wait instead (see BatchingProducer's stall detection).
+ *
+ * Keep at most one send in flight per producer (BatchingProducer and the shipper's sinks do):
+ * when a request fails, kafkajs rolls its sequence numbers back, and a second send already
+ * waiting would take them over; if the failed request had in fact been written, the broker
+ * takes the second one (when its record counts match) for a retry of the first: it acknowledges
+ * it and drops it.
  */
 export function createIdempotentProducer(kafka: Kafka, opts: IdempotentProducerOptions = {}): Producer {
   return kafka.producer({
     idempotent: true,
     allowAutoTopicCreation: false,
-    createPartitioner: kafkajs.Partitioners.DefaultPartitioner,
+    createPartitioner: KeyHashPartitioner,
     retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 100, maxRetryTime: opts.maxRetryTimeMs ?? 2_000 },
   });
 }
