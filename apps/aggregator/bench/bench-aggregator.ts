@@ -11,6 +11,7 @@ import { ClickFactory, createRng, DEFAULT_TRAFFIC } from "@adclicks/generator";
 import { createTestEnv, startPrivateRedis, waitFor } from "@adclicks/test-utils";
 import kafkajs from "kafkajs";
 import { z } from "zod";
+import { WORKER_ENV, WORKER_NODE_FLAGS } from "../src/runtime";
 
 const flags = z
   .object({
@@ -83,10 +84,11 @@ try {
   // 2. Time one worker consuming to the end.
   const group = `agg-${env.id}`;
   const checkpointMs: number[] = [];
-  // Production's heap cap (apps/aggregator/package.json) plus any extra flags, e.g. --cpu-prof.
-  const nodeFlags = ["--max-old-space-size=256", ...(process.env.BENCH_NODE_FLAGS ?? "").split(" ").filter(Boolean)];
+  // Run as production runs it (src/runtime.ts), plus any extra flags, e.g. --cpu-prof.
+  const nodeFlags = [...WORKER_NODE_FLAGS, ...(process.env.BENCH_NODE_FLAGS ?? "").split(" ").filter(Boolean)];
   const worker = spawn(process.execPath, [...nodeFlags, "--import", "tsx", MAIN], {
     env: env.childEnv({
+      ...WORKER_ENV,
       AGGREGATOR_GROUP: group,
       METRICS_PORT: "0",
       LOG_LEVEL: "debug",
@@ -153,7 +155,7 @@ try {
   console.log(`\n
 aggregator benchmark (${fmt(opts.events)} clicks, ${fmt(opts.ads)} ads, ${opts.partitions} partitions, checkpoint every ${opts.checkpointMs} ms)
   throughput          ${fmt(opts.events / steady)} events/s into Postgres (first checkpoint to last: ${steady.toFixed(1)} s; ${total.toFixed(1)} s with start-up)
-  Redis caught up     ${((redisDone - done) / 1000).toFixed(1)} s after the last checkpoint
+  Redis caught up     ${((redisDone - done) / 1000).toFixed(1)} s after the last checkpoint (${fmt(opts.events / ((redisDone - firstProgressAt) / 1000))} events/s end to end, live windows included)
   checkpoints         ${sorted.length}, p50 ${pct(50).toFixed(0)} ms, p99 ${pct(99).toFixed(0)} ms, max ${(sorted.at(-1) ?? 0).toFixed(0)} ms
   rollup rows         ${fmt(rollups)} (ad, minute, country) cells
   worker peak RSS     ${(peakRss / 1024 / 1024).toFixed(0)} MB

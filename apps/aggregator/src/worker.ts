@@ -87,7 +87,7 @@ export class AggregatorWorker {
       heartbeatInterval: Math.floor(cfg.sessionTimeoutMs / 10),
       rebalanceTimeout: 60_000,
       maxBytesPerPartition: 1024 * 1024,
-      maxBytes: 8 * 1024 * 1024,
+      maxBytes: 4 * 1024 * 1024,
       maxWaitTimeInMs: 250,
     });
     this.producer = cfg.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
@@ -292,7 +292,23 @@ export class AggregatorWorker {
     metrics.checkpointSeconds.observe(seconds);
     if (this.log.isLevelEnabled("debug")) {
       const cells = plan.partitions.reduce((n, pp) => n + pp.counts.size, 0);
-      this.log.debug({ ms: seconds * 1000, partitions: plan.partitions.length, cells }, "checkpoint");
+      const mem = process.memoryUsage();
+      const mb = (n: number) => Math.round(n / 1048576);
+      this.log.debug(
+        {
+          ms: seconds * 1000,
+          partitions: plan.partitions.length,
+          cells,
+          memMb: {
+            rss: mb(mem.rss),
+            heap: mb(mem.heapUsed),
+            heapTotal: mb(mem.heapTotal),
+            external: mb(mem.external),
+            buffers: mb(mem.arrayBuffers),
+          },
+        },
+        "checkpoint",
+      );
     }
     this.appliedOutbox = this.appliedOutbox.slice(applied.length);
     this.op.committed(plan);

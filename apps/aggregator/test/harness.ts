@@ -7,6 +7,7 @@ import { createRedis, ROLLING_WINDOWS, redisKeys } from "@adclicks/db";
 import type { TestEnv } from "@adclicks/test-utils";
 import kafkajs from "kafkajs";
 import type pg from "pg";
+import { WORKER_ENV, WORKER_NODE_FLAGS } from "../src/runtime";
 import { cellKey } from "./events";
 
 const MAIN = fileURLToPath(new URL("../src/main.ts", import.meta.url));
@@ -20,9 +21,10 @@ export interface WorkerProcess {
 }
 
 export function spawnWorker(env: TestEnv, extra: Record<string, string> = {}): WorkerProcess {
-  // The same heap cap as `npm start` uses (apps/aggregator/package.json), so tests cover it.
-  const proc = spawn(process.execPath, ["--max-old-space-size=256", "--import", "tsx", MAIN], {
+  // Run as `npm start` runs it (src/runtime.ts), so tests cover the heap cap too.
+  const proc = spawn(process.execPath, [...WORKER_NODE_FLAGS, "--import", "tsx", MAIN], {
     env: env.childEnv({
+      ...WORKER_ENV,
       AGGREGATOR_GROUP: `agg-${env.id}`,
       METRICS_PORT: "0",
       CHECKPOINT_INTERVAL_MS: "250",

@@ -284,7 +284,7 @@ export async function loadOutbox(
   consumer: string,
   partitions: number[],
   applied: Map<number, number>,
-  limit = 8,
+  limit = 64,
 ): Promise<{ partition: number; seq: number; deltas: Buffer }[]> {
   const { rows } = await pool.query<{ partition: number; seq: number; deltas: Buffer }>(
     `select o.partition, o.seq, o.deltas
