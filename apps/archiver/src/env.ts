@@ -1,4 +1,6 @@
 // The archiver's environment, validated once at startup (process.env is read nowhere else).
+
+import { databaseUrlEnv } from "@adclicks/db/env-schema";
 import { createProcessEnv, kafkaEnvSchema, logLevelEnvSchema, portEnv } from "@adclicks/kafka";
 import { z } from "zod";
 
@@ -7,12 +9,7 @@ const ROLES = ["raw-archive", "dead-letters"] as const;
 export const env = createProcessEnv({
   ...kafkaEnvSchema,
   ...logLevelEnvSchema,
-  DATABASE_URL: z
-    .url({
-      protocol: /^postgres(ql)?$/,
-      error: "DATABASE_URL must be a postgres:// URL, e.g. postgres://postgres@127.0.0.1:5432/adclicks",
-    })
-    .default("postgres://postgres@127.0.0.1:5432/adclicks"),
+  DATABASE_URL: databaseUrlEnv,
   ARCHIVER_PORT: portEnv("ARCHIVER_PORT", 4102),
   ARCHIVER_ROLES: z
     .string()

@@ -1,4 +1,6 @@
 // The collector's environment, validated once at startup (process.env is read nowhere else).
+
+import { databaseUrlEnv } from "@adclicks/db/env-schema";
 import { compressionEnv, createProcessEnv, kafkaEnvSchema, logLevelEnvSchema, portEnv } from "@adclicks/kafka";
 import { z } from "zod";
 
@@ -19,10 +21,5 @@ export const env = createProcessEnv({
     .default(10_000),
   COLLECTOR_COMPRESSION: compressionEnv("COLLECTOR_COMPRESSION"),
   // Where the aggregator's hot-ad lists are read from (hot ads are split over several keys).
-  DATABASE_URL: z
-    .url({
-      protocol: /^postgres(ql)?$/,
-      error: "DATABASE_URL must be a postgres:// URL, e.g. postgres://postgres@127.0.0.1:5432/adclicks",
-    })
-    .default("postgres://postgres@127.0.0.1:5432/adclicks"),
+  DATABASE_URL: databaseUrlEnv,
 });

@@ -1,15 +1,11 @@
 // Connection settings shared by every process that talks to Postgres or Redis, validated once.
 import { createEnv } from "@t3-oss/env-core";
 import { z } from "zod";
+import { databaseUrlEnv } from "./env-schema";
 
 export const dbEnv = createEnv({
   server: {
-    DATABASE_URL: z
-      .url({
-        protocol: /^postgres(ql)?$/,
-        error: "DATABASE_URL must be a postgres:// URL, e.g. postgres://postgres@127.0.0.1:5432/adclicks",
-      })
-      .default("postgres://postgres@127.0.0.1:5432/adclicks"),
+    DATABASE_URL: databaseUrlEnv,
     REDIS_URL: z
       .url({ protocol: /^rediss?$/, error: "REDIS_URL must be a redis:// URL, e.g. redis://127.0.0.1:6379" })
       .default("redis://127.0.0.1:6379"),
