@@ -1,10 +1,13 @@
 // `npm run bench:query`: query latency through the HTTP API at the book's scale. Loads a bench
 // database and Redis prefix directly (2 M ads, 60 minutes at ~600 k clicks/min, 20 countries as
 // live windows; a bounded raw archive for ip / user_id), starts the built web app against them,
-// and prints p50 / p99 per query next to the targets.
+// and prints p50 / p99 per query next to the targets. Most queries use an all-advertisers key; a
+// few (info) use a key scoped to one advertiser owning the hottest ads, to show the scope check.
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
+import http from "node:http";
 import { fileURLToPath } from "node:url";
+import { createGunzip } from "node:zlib";
 import { migrateDatabase } from "@adclicks/db";
 import { createDb, createRedis, type Db } from "@adclicks/db/client";
 import { ensureRawPartitions, markMinutesFinal } from "@adclicks/db/fixtures";
@@ -17,6 +20,9 @@ const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
 const MINUTE = 60_000;
 const ZIPF_S = 0.9; // click share of the ad ranked i ∝ i^-0.9: a few hot ads, a long cold tail
 const US_SHARE = 0.25;
+/** The hottest ads (ad-1 … ad-N) belong to one catalogued advertiser, for the scoped-key queries. */
+const SCOPED_ADS = 1000;
+const SCOPED_ADVERTISER = "adv-bench";
 const OTHER_COUNTRIES = [
   "DE",
   "FR",
@@ -193,21 +199,70 @@ interface Scenario {
   name: string;
   targetMs: number;
   path: () => string;
+  /** Which key calls: all advertisers (default) or the one scoped to SCOPED_ADVERTISER. */
+  scoped?: boolean;
+}
+
+/** A catalogued advertiser owning ad-1 … ad-SCOPED_ADS (idempotent, also with BENCH_SKIP_LOAD). */
+async function loadCatalog(db: Db): Promise<void> {
+  await db.$client.query("insert into advertisers (id, name) values ($1, 'Bench') on conflict do nothing", [
+    SCOPED_ADVERTISER,
+  ]);
+  await db.$client.query(
+    `insert into ads (id, advertiser_id, name)
+     select 'ad-' || i, $1, 'bench ad ' || i from generate_series(1, $2::int) i on conflict do nothing`,
+    [SCOPED_ADVERTISER, SCOPED_ADS],
+  );
 }
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
 }
 
-async function measure(s: Scenario, key: string): Promise<{ p50: number; p99: number; errors: number; rps: number }> {
-  const base = `http://localhost:${benchEnv.BENCH_PORT}/api/v1`;
-  const headers = { authorization: `Bearer ${key}` };
+type Get = (path: string, key: string) => Promise<number>;
+
+/** GET through fetch (undici): the status, once the body is read. */
+const fetchGet: Get = async (path, key) => {
+  const res = await fetch(`http://localhost:${benchEnv.BENCH_PORT}${path}`, {
+    headers: { authorization: `Bearer ${key}` },
+  });
+  await res.arrayBuffer();
+  return res.status;
+};
+
+/** GET through node:http with keep-alive, asking for gzip like fetch does and inflating it too. */
+function httpGet(agent: http.Agent): Get {
+  return (path, key) =>
+    new Promise((resolve, reject) => {
+      const req = http.get(
+        {
+          host: "localhost",
+          port: benchEnv.BENCH_PORT,
+          path,
+          agent,
+          headers: { authorization: `Bearer ${key}`, "accept-encoding": "gzip, deflate" },
+        },
+        (res) => {
+          const body = res.headers["content-encoding"] === "gzip" ? res.pipe(createGunzip()) : res;
+          body.on("data", () => {});
+          body.on("end", () => resolve(res.statusCode ?? 0));
+          body.on("error", reject);
+        },
+      );
+      req.on("error", reject);
+    });
+}
+
+async function measure(
+  s: Scenario,
+  key: string,
+  get: Get,
+): Promise<{ p50: number; p99: number; errors: number; rps: number }> {
   const one = async (): Promise<number> => {
     const t0 = performance.now();
-    const res = await fetch(base + s.path(), { headers });
-    await res.arrayBuffer();
+    const status = await get(`/api/v1${s.path()}`, key);
     const ms = performance.now() - t0;
-    if (res.status !== 200) throw new Error(`${s.name}: HTTP ${res.status}`);
+    if (status !== 200) throw new Error(`${s.name}: HTTP ${status}`);
     return ms;
   };
   for (let i = 0; i < 30; i++) await one().catch(() => 0); // warm-up (JIT, connections, caches)
@@ -241,6 +296,7 @@ async function main(): Promise<void> {
   const db = createDb(dbUrl, 4);
   const redis = createRedis(redisUrl);
   let web: ChildProcess | undefined;
+  let agent: http.Agent | undefined;
   try {
     let t0 = performance.now();
     const sizes = await loadRedis(redis, headMs);
@@ -260,7 +316,13 @@ async function main(): Promise<void> {
       const m = (res.rows[0] as { m: Date | null }).m;
       if (m) await redis.hset(redisKeys(BENCH_REDIS_PREFIX).meta, "head", String(m.getTime()));
     }
+    await loadCatalog(db);
     const { key } = await createApiKey(db, { name: "bench", scope: { kind: "all" }, rateLimitPerMinute: 100_000_000 });
+    const scoped = await createApiKey(db, {
+      name: "bench-scoped",
+      scope: { kind: "advertisers", advertiserIds: [SCOPED_ADVERTISER] },
+      rateLimitPerMinute: 100_000_000,
+    });
     web = await startWeb();
 
     const pick = (n: number) => 1 + Math.floor(rnd() * n);
@@ -314,20 +376,36 @@ async function main(): Promise<void> {
       path: () => `/ads/popular_ads?count=100&window=60&ip=${ip()}`,
     });
     scenarios.push({
+      name: "aggregated_count M=60 (scoped key)",
+      targetMs: Number.NaN,
+      scoped: true,
+      path: () => `/ads/ad-${pick(SCOPED_ADS)}/aggregated_count?minutes=60`,
+    });
+    scenarios.push({
+      name: "popular_ads N=100 M=60 (scoped key)",
+      targetMs: Number.NaN,
+      scoped: true,
+      path: () => "/ads/popular_ads?count=100&window=60",
+    });
+    scenarios.push({
       name: "aggregated_count from/to (rollups)",
       targetMs: Number.NaN,
       path: () => `/ads/ad-${pick(1000)}/aggregated_count?from=${iso(headMs - 59 * MINUTE)}&to=${iso(headMs + MINUTE)}`,
     });
 
+    if (benchEnv.BENCH_CLIENT === "http") {
+      agent = new http.Agent({ keepAlive: true, maxSockets: benchEnv.BENCH_CONCURRENCY });
+    }
+    const get = agent ? httpGet(agent) : fetchGet;
     console.log(
-      `==> ${benchEnv.BENCH_REQUESTS} requests per query, ${benchEnv.BENCH_CONCURRENCY} concurrent, through HTTP (Next.js, REST)`,
+      `==> ${benchEnv.BENCH_REQUESTS} requests per query, ${benchEnv.BENCH_CONCURRENCY} concurrent, through HTTP (Next.js, REST; client ${benchEnv.BENCH_CLIENT})`,
     );
     console.log(
       `    ${"query".padEnd(38)} ${"p50 ms".padStart(8)} ${"p99 ms".padStart(8)} ${"req/s".padStart(7)}  target`,
     );
     let failed = 0;
     for (const s of scenarios) {
-      const r = await measure(s, key);
+      const r = await measure(s, s.scoped ? scoped.key : key, get);
       const verdict = Number.isNaN(s.targetMs)
         ? "(info)"
         : r.p99 <= s.targetMs
@@ -340,6 +418,7 @@ async function main(): Promise<void> {
     }
     console.log(failed === 0 ? "==> every target met" : `==> ${failed} target(s) missed`);
   } finally {
+    agent?.destroy();
     if (web?.pid) process.kill(-web.pid, "SIGTERM");
     await unlinkPrefix(redis, redisKeys(BENCH_REDIS_PREFIX).tag);
     redis.disconnect();

@@ -21,6 +21,11 @@ export const benchEnv = z
     BENCH_REQUESTS: int("BENCH_REQUESTS", 400),
     BENCH_CONCURRENCY: int("BENCH_CONCURRENCY", 2),
     BENCH_PORT: int("BENCH_PORT", 3190),
+    /**
+     * The load generator's HTTP client: `http` (node:http with a keep-alive agent, the default,
+     * like wrk or autocannon) or `fetch` (undici: its own GC pauses, 4–10 ms, land in the tail).
+     */
+    BENCH_CLIENT: z.enum(["fetch", "http"], { error: "BENCH_CLIENT must be fetch or http" }).default("http"),
     /** Reuse the data of a previous run (same database and Redis prefix) instead of reloading. */
     BENCH_SKIP_LOAD: z
       .enum(["0", "1"], { error: "BENCH_SKIP_LOAD must be 0 or 1" })

@@ -11,6 +11,14 @@ import { type ApiDeps, createContext, describeIssues } from "./trpc";
 export const TRPC_ENDPOINT = "/api/trpc";
 export const REST_ENDPOINT = "/api/v1";
 
+// Next.js gzips every compressible response whose client accepts gzip. For a body under ~1 KiB
+// (every aggregated_count answer, every error) that costs more CPU at both ends than it saves
+// bytes, and this API is latency-bound; `no-transform` asks for the body as is (Next's
+// compression honours it). Larger answers (popular_ads with a big N) are still compressed.
+const COMPRESS_FROM_BYTES = 1024;
+const NO_STORE = "no-store";
+const NO_STORE_AS_IS = "no-store, no-transform";
+
 type Logger = (message: string, error: unknown) => void;
 const defaultLogger: Logger = (message, error) => console.error(message, error);
 
@@ -29,7 +37,7 @@ export function handleTrpcRequest(req: Request, deps: ApiDeps, log: Logger = def
     req,
     router: appRouter,
     createContext: () => createContext(deps, req.headers),
-    responseMeta: ({ errors }) => ({ headers: { "Cache-Control": "no-store", ...retryAfterHeaders(errors) } }),
+    responseMeta: ({ errors }) => ({ headers: { "Cache-Control": NO_STORE, ...retryAfterHeaders(errors) } }),
     onError: ({ error, path }) => {
       if (error.code === "INTERNAL_SERVER_ERROR") log(`tRPC ${path ?? "?"} failed`, error.cause ?? error);
     },
@@ -53,7 +61,7 @@ export async function handleRestRequest(req: Request, deps: ApiDeps, log: Logger
       router: appRouter,
       createContext: () => createContext(deps, req.headers),
       responseMeta: ({ errors }) => ({
-        headers: { "Cache-Control": "no-store", ...retryAfterHeaders(errors as TRPCError[]) },
+        headers: { "Cache-Control": NO_STORE, ...retryAfterHeaders(errors as TRPCError[]) },
       }),
       onError: ({ error, path }: { error: TRPCError; path?: string }) => {
         if (error.code === "INTERNAL_SERVER_ERROR") log(`REST ${path ?? "?"} failed`, error.cause ?? error);
@@ -61,9 +69,12 @@ export async function handleRestRequest(req: Request, deps: ApiDeps, log: Logger
     });
   } catch (error) {
     log("REST handler failed", error);
-    return Response.json({ message: "internal error", code: "INTERNAL_SERVER_ERROR" }, { status: 500 });
+    return Response.json(
+      { message: "internal error", code: "INTERNAL_SERVER_ERROR" },
+      { status: 500, headers: { "Cache-Control": NO_STORE_AS_IS } },
+    );
   }
-  if (res.status < 400) return res;
+  if (res.status < 400) return res.body === null ? res : sentAsIsWhenSmall(res);
   // Reshape errors: drop tRPC internals, and name the field in the message of validation errors
   // (the adapter says only "Input validation failed").
   const body = (await res.json().catch(() => ({}))) as RestErrorBody;
@@ -72,7 +83,16 @@ export async function handleRestRequest(req: Request, deps: ApiDeps, log: Logger
   if (body.issues?.length) out.issues = body.issues;
   const headers = new Headers(res.headers);
   headers.delete("content-length");
+  headers.set("Cache-Control", NO_STORE_AS_IS);
   return Response.json(out, { status: res.status, headers });
+}
+
+async function sentAsIsWhenSmall(res: Response): Promise<Response> {
+  const body = await res.arrayBuffer();
+  if (body.byteLength >= COMPRESS_FROM_BYTES) return new Response(body, { status: res.status, headers: res.headers });
+  const headers = new Headers(res.headers);
+  headers.set("Cache-Control", NO_STORE_AS_IS);
+  return new Response(body, { status: res.status, headers });
 }
 
 let cachedDocument: ReturnType<typeof generateOpenApiDocument> | undefined;

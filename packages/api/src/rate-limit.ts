@@ -18,6 +18,20 @@ if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 return n
 `;
 
+// A defined command runs as EVALSHA (the script text is sent once per connection, not per
+// request); ioredis resends the text by itself if Redis answers NOSCRIPT (restart, SCRIPT FLUSH).
+const COMMAND = "adclicksRateLimitIncr";
+type WithRateLimit = Redis & { [COMMAND](counter: string, ttlMs: number): Promise<number> };
+const defined = new WeakSet<Redis>();
+
+function withRateLimit(redis: Redis): WithRateLimit {
+  if (!defined.has(redis)) {
+    redis.defineCommand(COMMAND, { numberOfKeys: 1, lua: INCR_SCRIPT });
+    defined.add(redis);
+  }
+  return redis as WithRateLimit;
+}
+
 export async function takeRateLimit(
   redis: Redis,
   tag: string,
@@ -27,7 +41,7 @@ export async function takeRateLimit(
 ): Promise<RateLimitResult> {
   const windowStart = Math.floor(nowMs / WINDOW_MS) * WINDOW_MS;
   const counter = `${tag}:rl:${keyId}:${windowStart}`;
-  const n = Number(await redis.eval(INCR_SCRIPT, 1, counter, WINDOW_MS * 2));
+  const n = Number(await withRateLimit(redis)[COMMAND](counter, WINDOW_MS * 2));
   const retryAfterSec = Math.max(1, Math.ceil((windowStart + WINDOW_MS - nowMs) / 1000));
   return { allowed: n <= limitPerMinute, remaining: Math.max(0, limitPerMinute - n), retryAfterSec };
 }

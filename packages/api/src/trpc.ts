@@ -2,7 +2,7 @@
 // reads headers), the error formatter (zod issues, field named in the message) and the base
 // procedures: public, advertiser (any signed-in user or valid key), ops (ops role only).
 import type { Db } from "@adclicks/db/client";
-import { QueryInputError, verifyApiKey } from "@adclicks/db/queries";
+import { type ApiKeyCache, QueryInputError, verifyApiKey } from "@adclicks/db/queries";
 import type { RedisKeys } from "@adclicks/db/redis-keys";
 import { initTRPC, TRPCError } from "@trpc/server";
 import type { Redis } from "ioredis";
@@ -20,6 +20,8 @@ export interface ApiDeps {
   redisKeys: RedisKeys;
   /** better-auth, for session cookies; absent in tests that pass the caller directly. */
   auth?: AuthInstance;
+  /** Verified partner keys kept in memory (revocations are heard at once); absent: Postgres every time. */
+  keyCache?: ApiKeyCache;
 }
 
 export interface Context extends ApiDeps {
@@ -40,7 +42,7 @@ export async function resolveCaller(deps: ApiDeps, headers: Headers): Promise<Ca
   if (authorization !== null) {
     const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
     if (!m?.[1]) return { kind: "rejected-key", reason: "not-bearer" };
-    const check = await verifyApiKey(deps.db, m[1]);
+    const check = deps.keyCache ? await deps.keyCache.verify(deps.db, m[1]) : await verifyApiKey(deps.db, m[1]);
     if (!check.ok) return { kind: "rejected-key", reason: check.reason };
     const { id, name, scope, rateLimitPerMinute } = check.key;
     return { kind: "key", keyId: id, name, scope, rateLimitPerMinute };

@@ -1,10 +1,11 @@
 // Shared setup for the API's integration tests: an isolated database and Redis prefix with a
 // small catalog (adv-a: ad-1..ad-3, adv-b: ad-4..ad-6), partner keys of every scope, callers for
 // every role, and helpers to call the router (createCaller) and the REST handler (Request objects).
+// The deps carry the verified-key cache as the web app does, so revocations are tested through it.
 
 import { ads, advertisers } from "@adclicks/db/catalog-schema";
 import { createDb, createRedis, type Db } from "@adclicks/db/client";
-import { createApiKey, revokeApiKey } from "@adclicks/db/queries";
+import { createApiKey, createApiKeyCache, revokeApiKey } from "@adclicks/db/queries";
 import { redisKeys } from "@adclicks/db/redis-keys";
 import { createTestEnv, type TestEnv } from "@adclicks/test-utils";
 import type { Redis } from "ioredis";
@@ -37,7 +38,9 @@ export async function createApiTestEnv(label: string): Promise<ApiTestEnv> {
   const env = await createTestEnv(label);
   const db = createDb(env.databaseUrl, 4);
   const redis = createRedis(env.redisUrl);
-  const deps: ApiDeps = { db, redis, redisKeys: redisKeys(env.redisPrefix) };
+  const keyCache = createApiKeyCache({ databaseUrl: env.databaseUrl });
+  await keyCache.start(); // listening from the first request, as in a warmed-up web process
+  const deps: ApiDeps = { db, redis, redisKeys: redisKeys(env.redisPrefix), keyCache };
   await db.insert(advertisers).values([
     { id: "adv-a", name: "Acme" },
     { id: "adv-b", name: "Bluebird" },
@@ -89,6 +92,7 @@ export async function createApiTestEnv(label: string): Promise<ApiTestEnv> {
       const stale = await redis.keys(`{${env.redisPrefix}}*`);
       if (stale.length > 0) await redis.del(...stale);
       redis.disconnect();
+      await keyCache.close();
       await db.$client.end();
       await env.cleanup();
     },

@@ -1,6 +1,8 @@
 // Validation over REST and tRPC: out-of-range N and M, from after to, bad dates, unknown
 // filters, bad filter values → 400 with a message naming the field; nothing answers 500.
+// Also the REST answers' caching and compression headers.
 
+import { writeLiveWindows } from "@adclicks/db/fixtures";
 import superjson from "superjson";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { handleTrpcRequest } from "../src/http";
@@ -94,6 +96,45 @@ describe("REST", () => {
     const post = await t.rest(POPULAR, { key: t.keys.all, method: "POST" });
     expect(post.status).toBeGreaterThanOrEqual(400);
     expect(post.status).toBeLessThan(500);
+  });
+});
+
+describe("REST headers", () => {
+  test("answers under 1 KiB and errors are sent as is (no-transform); larger ones may be compressed", async () => {
+    const head = Date.UTC(2026, 0, 5, 12, 0);
+    const rows = Array.from({ length: 60 }, (_, i) => ({
+      adId: `ad-${i + 1}`,
+      minuteMs: head,
+      country: "US",
+      clicks: 5,
+    }));
+    await writeLiveWindows(t.redis, t.deps.redisKeys, rows, { headMs: head });
+    const small = await t.rest(`${COUNT}?minutes=1`, { key: t.keys.all });
+    expect({ status: small.status, cacheControl: small.headers.get("cache-control") }).toEqual({
+      status: 200,
+      cacheControl: "no-store, no-transform",
+    });
+    expect(((await small.json()) as { count: number }).count).toBe(5);
+    const large = await t.rest(`${POPULAR}?count=60&window=1`, { key: t.keys.all });
+    const body = await large.text();
+    expect(body.length).toBeGreaterThanOrEqual(1024);
+    expect({ status: large.status, cacheControl: large.headers.get("cache-control") }).toEqual({
+      status: 200,
+      cacheControl: "no-store",
+    });
+    expect((JSON.parse(body) as { ads: unknown[] }).ads).toHaveLength(60);
+    const bad = await t.rest(`${POPULAR}?count=0`, { key: t.keys.all });
+    expect(bad.headers.get("cache-control")).toBe("no-store, no-transform");
+    const refused = await t.rest(COUNT, {});
+    expect({ status: refused.status, cacheControl: refused.headers.get("cache-control") }).toEqual({
+      status: 401,
+      cacheControl: "no-store, no-transform",
+    });
+  });
+
+  test("HEAD, which answers without a body, still works", async () => {
+    const res = await t.rest("/nope", { key: t.keys.all, method: "HEAD" });
+    expect(res.status).toBe(204);
   });
 });
 

@@ -9,7 +9,7 @@ import { and, eq, isNull, sql } from "drizzle-orm";
 import { authAccount, authUser, type UserRole } from "./auth-schema";
 import { ads, advertisers, apiKeys } from "./catalog-schema";
 import { createDb, type Db } from "./client";
-import { createApiKey, verifyApiKey } from "./queries/api-keys";
+import { createApiKey, revokeApiKey, verifyApiKey } from "./queries/api-keys";
 
 export const DEMO_CREDENTIALS_PATH = fileURLToPath(new URL("../../../.data/demo-credentials.txt", import.meta.url));
 const DEMO_KEY_NAME = "demo-partner";
@@ -121,10 +121,12 @@ async function ensurePartnerKey(db: Db, credentialsPath: string): Promise<{ id: 
       if (check.ok && check.key.name === DEMO_KEY_NAME) return { id: check.key.id, key: previous };
     }
   }
-  await db
-    .update(apiKeys)
-    .set({ revokedAt: new Date() })
+  // Through revokeApiKey, so running web processes drop the old key from their caches at once.
+  const live = await db
+    .select({ id: apiKeys.id })
+    .from(apiKeys)
     .where(and(eq(apiKeys.name, DEMO_KEY_NAME), isNull(apiKeys.revokedAt)));
+  for (const k of live) await revokeApiKey(db, k.id);
   return createApiKey(db, { name: DEMO_KEY_NAME, scope: { kind: "all" }, createdBy: "seed" });
 }
 

@@ -1,8 +1,10 @@
 // Process-wide clients for the route handlers and server components: one Postgres pool, one
-// Redis connection and one better-auth instance, created on first use (never at build time).
+// Redis connection, one better-auth instance and the cache of verified partner keys (with its
+// Postgres listener for revocations), created on first use (never at build time).
 import "server-only";
 import { type ApiDeps, type AuthInstance, createAuth } from "@adclicks/api";
 import { createDb, createRedis } from "@adclicks/db/client";
+import { createApiKeyCache } from "@adclicks/db/queries";
 import { redisKeys } from "@adclicks/db/redis-keys";
 import { env, usingDevAuthSecret } from "~/env";
 
@@ -20,6 +22,7 @@ export function getDeps(): WebDeps {
       db,
       redis: createRedis(env.REDIS_URL),
       redisKeys: redisKeys(env.REDIS_PREFIX),
+      keyCache: createApiKeyCache({ databaseUrl: env.DATABASE_URL }),
       auth: createAuth({
         db,
         secret: env.BETTER_AUTH_SECRET,

@@ -1,7 +1,8 @@
 // Partner API keys: created with a high-entropy secret shown once, stored as its sha256,
-// verified by id lookup plus a constant-time hash comparison, revoked by timestamp.
+// verified by id lookup plus a constant-time hash comparison, revoked by timestamp (announced on
+// API_KEYS_CHANNEL, so processes caching verified keys drop them at once: api-key-cache.ts).
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
-import { and, asc, eq, inArray, isNull } from "drizzle-orm";
+import { and, asc, eq, inArray, isNull, sql } from "drizzle-orm";
 import { advertisers, apiKeyAdvertisers, apiKeys } from "../catalog-schema";
 import type { Db } from "../client";
 import { type AdScope, QueryInputError } from "./types";
@@ -10,6 +11,8 @@ import { type AdScope, QueryInputError } from "./types";
 const KEY_RE = /^acp_([a-z0-9]{12})_([A-Za-z0-9_-]{43})$/;
 const ID_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789";
 export const DEFAULT_RATE_LIMIT_PER_MINUTE = 6000;
+/** Postgres NOTIFY channel: a key was revoked (payload: its id). */
+export const API_KEYS_CHANNEL = "adclicks_api_keys";
 
 export interface ApiKeyInfo {
   id: string;
@@ -25,6 +28,34 @@ export type KeyCheck = { ok: true; key: ApiKeyInfo } | { ok: false; reason: "mal
 
 export function hashApiKey(key: string): string {
   return createHash("sha256").update(key).digest("hex");
+}
+
+/** The key id (`key_…`) of a well-formed key, or null when the text cannot be a key at all. */
+export function apiKeyIdOf(presented: string): string | null {
+  const m = KEY_RE.exec(presented);
+  return m ? `key_${m[1]}` : null;
+}
+
+/** Constant-time equality of the key's sha256 with an expected hex digest. */
+export function apiKeyHashEquals(presented: string, expectedHex: string): boolean {
+  const expected = Buffer.from(expectedHex, "hex");
+  const actual = Buffer.from(hashApiKey(presented), "hex");
+  return expected.length === actual.length && timingSafeEqual(expected, actual);
+}
+
+// Caches in this process, told about a revocation before revokeApiKey returns (other processes
+// learn it from the notification, which is not delivered synchronously). Kept on globalThis: a
+// bundler may give each route its own copy of this module, and the admin page's revocation must
+// reach the cache the REST route uses.
+const HOOKS = Symbol.for("adclicks.apiKeyRevocationHooks");
+const hookHolder = globalThis as { [HOOKS]?: Set<() => void> };
+hookHolder[HOOKS] ??= new Set();
+const revocationHooks = hookHolder[HOOKS];
+
+/** Calls `hook` after every revocation made by this process; returns the unsubscribe function. */
+export function onLocalApiKeyRevocation(hook: () => void): () => void {
+  revocationHooks.add(hook);
+  return () => revocationHooks.delete(hook);
 }
 
 function randomId(length: number): string {
@@ -75,15 +106,23 @@ export async function createApiKey(db: Db, input: CreateApiKeyInput): Promise<{ 
   return { id, key };
 }
 
-/** Marks a key revoked (idempotent). False when no such key exists. */
+/**
+ * Marks a key revoked (idempotent). False when no such key exists. The notification is sent in
+ * the same transaction, so listeners hear of it exactly when the revocation is visible.
+ */
 export async function revokeApiKey(db: Db, id: string): Promise<boolean> {
-  const found = await db.select({ id: apiKeys.id }).from(apiKeys).where(eq(apiKeys.id, id));
-  if (found.length === 0) return false;
-  await db
-    .update(apiKeys)
-    .set({ revokedAt: new Date() })
-    .where(and(eq(apiKeys.id, id), isNull(apiKeys.revokedAt)));
-  return true;
+  const found = await db.transaction(async (tx) => {
+    const rows = await tx.select({ id: apiKeys.id }).from(apiKeys).where(eq(apiKeys.id, id));
+    if (rows.length === 0) return false;
+    await tx
+      .update(apiKeys)
+      .set({ revokedAt: new Date() })
+      .where(and(eq(apiKeys.id, id), isNull(apiKeys.revokedAt)));
+    await tx.execute(sql`select pg_notify(${API_KEYS_CHANNEL}, ${id})`);
+    return true;
+  });
+  if (found) for (const hook of revocationHooks) hook();
+  return found;
 }
 
 export async function listApiKeys(db: Db): Promise<ApiKeyInfo[]> {
@@ -119,8 +158,8 @@ export async function listApiKeys(db: Db): Promise<ApiKeyInfo[]> {
 
 /** Checks a presented key: well-formed, known, hash equal (constant time), not revoked. One query. */
 export async function verifyApiKey(db: Db, presented: string): Promise<KeyCheck> {
-  const m = KEY_RE.exec(presented);
-  if (!m) return { ok: false, reason: "malformed" };
+  const id = apiKeyIdOf(presented);
+  if (id === null) return { ok: false, reason: "malformed" };
   const res = await db.$client.query<{
     id: string;
     name: string;
@@ -136,13 +175,11 @@ export async function verifyApiKey(db: Db, presented: string): Promise<KeyCheck>
             k.created_by, (select array_agg(s.advertiser_id order by s.advertiser_id)
                            from api_key_advertisers s where s.key_id = k.id) as advertiser_ids
      from api_keys k where k.id = $1`,
-    [`key_${m[1]}`],
+    [id],
   );
   const row = res.rows[0];
   if (!row) return { ok: false, reason: "unknown" };
-  const expected = Buffer.from(row.secret_hash, "hex");
-  const actual = Buffer.from(hashApiKey(presented), "hex");
-  if (expected.length !== actual.length || !timingSafeEqual(expected, actual)) return { ok: false, reason: "unknown" };
+  if (!apiKeyHashEquals(presented, row.secret_hash)) return { ok: false, reason: "unknown" };
   if (row.revoked_at !== null) return { ok: false, reason: "revoked" };
   return {
     ok: true,

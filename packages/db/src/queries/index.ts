@@ -1,5 +1,6 @@
 // The query layer every interface (tRPC, REST, CLI) calls: counts, top N, series, breakdowns,
 // ops health, the catalog and API keys. Routing between Redis and Postgres lives in plan-query.
+export * from "./api-key-cache";
 export * from "./api-keys";
 export * from "./catalog";
 export * from "./get-aggregated-count";

@@ -1,6 +1,8 @@
 // Routing: which store answers a query, and the exact minute-aligned interval it covers.
 // Live windows (last M minutes, M a rolling window, no ip/user filter, Redis ready) come from
 // Redis; other ranges from the Postgres rollups; ip/user_id filters from the raw archive.
+// The rollup status (head, asOf) is read from Postgres at most about once a second per process
+// where only asOf is needed; a "last M minutes" range answered by Postgres reads a fresh head.
 import { sql } from "drizzle-orm";
 import type { ChainableCommander } from "ioredis";
 import { ROLLING_WINDOWS } from "../redis-keys";
@@ -38,7 +40,7 @@ export async function getLiveState(deps: Pick<QueryDeps, "redis" | "redisKeys">)
 }
 
 /** The Postgres head (newest minute with any click) and asOf, in one round trip. */
-export async function getRollupStatus(db: QueryDeps["db"]): Promise<{ headMs: number | null; asOfMs: number | null }> {
+export async function getRollupStatus(db: QueryDeps["db"]): Promise<RollupStatus> {
   // Both are index-only lookups (click_rollups_minute_idx, minute_status's primary key).
   const res = await db.execute<{ head: Date | null; last_final: Date | null }>(sql`
     select (select max(minute) from click_rollups) as head,
@@ -47,6 +49,61 @@ export async function getRollupStatus(db: QueryDeps["db"]): Promise<{ headMs: nu
   const head = row?.head ? new Date(row.head).getTime() : null;
   const lastFinal = row?.last_final ? new Date(row.last_final).getTime() : null;
   return { headMs: head, asOfMs: lastFinal === null ? null : lastFinal + MINUTE_MS };
+}
+
+export interface RollupStatus {
+  headMs: number | null;
+  asOfMs: number | null;
+}
+
+/**
+ * How old a rollup status may be where only asOf matters. asOf only ever grows, so an older one
+ * is still a true statement ("complete up to"), merely a slightly conservative one.
+ */
+export const STATUS_MAX_AGE_MS = 1_000;
+
+// Per database (pool) in this process: the newest status read, and the read in flight.
+interface StatusSlot {
+  value?: RollupStatus;
+  /** When the read behind `value` started: its answer is at least that new. */
+  readAt: number;
+  pending?: Promise<RollupStatus>;
+  pendingSince: number;
+}
+const statusSlots = new WeakMap<QueryDeps["db"], StatusSlot>();
+
+/**
+ * The rollup status as read by a query that started at `since` (performance.now() ms) or later:
+ * the last answer if it is that new, else the read in flight if it started that late (concurrent
+ * requests share one query), else a new read.
+ */
+export function getRollupStatusSince(db: QueryDeps["db"], since: number): Promise<RollupStatus> {
+  let slot = statusSlots.get(db);
+  if (!slot) {
+    slot = { readAt: Number.NEGATIVE_INFINITY, pendingSince: Number.NEGATIVE_INFINITY };
+    statusSlots.set(db, slot);
+  }
+  if (slot.value && slot.readAt >= since) return Promise.resolve(slot.value);
+  if (slot.pending && slot.pendingSince >= since) return slot.pending;
+  const s = slot;
+  const startedAt = performance.now();
+  const pending = getRollupStatus(db).then(
+    (value) => {
+      if (startedAt >= s.readAt) {
+        s.value = value;
+        s.readAt = startedAt;
+      }
+      if (s.pending === pending) s.pending = undefined;
+      return value;
+    },
+    (err: unknown) => {
+      if (s.pending === pending) s.pending = undefined;
+      throw err;
+    },
+  );
+  s.pending = pending;
+  s.pendingSince = startedAt;
+  return pending;
 }
 
 /** (head - M, head] as a half-open interval of whole minutes. */
@@ -90,10 +147,15 @@ export async function planQuery(
   }
   const wantsRedis =
     (opts.allowRedis ?? true) && range.kind === "last" && isRollingWindow(range.minutes) && !hasRawFilter(filter);
-  const [live, status] = await Promise.all([
-    wantsRedis ? readLive(deps, opts.probe) : Promise.resolve({ headMs: null, ready: false, probed: [] }),
-    getRollupStatus(deps.db),
-  ]);
+  const source: QuerySource = hasRawFilter(filter) ? "raw" : "rollups";
+  const startedAt = performance.now();
+  // A range of explicit times needs only asOf, which may be recent rather than current; a "last
+  // M minutes" range rests on the Postgres head unless Redis answers, and then needs a head read
+  // after this query began (as if it had read it itself).
+  const recent = () => getRollupStatusSince(deps.db, performance.now() - STATUS_MAX_AGE_MS);
+  const current = () => getRollupStatusSince(deps.db, startedAt);
+  if (!wantsRedis) return planFromRollups(deps, range, source, await (range.kind === "between" ? recent() : current()));
+  const [live, status] = await Promise.all([readLive(deps, opts.probe), recent()]);
   if (range.kind === "last" && live.ready && live.headMs !== null) {
     return {
       source: "redis",
@@ -102,7 +164,15 @@ export async function planQuery(
       probed: live.probed,
     };
   }
-  const source: QuerySource = hasRawFilter(filter) ? "raw" : "rollups";
+  return planFromRollups(deps, range, source, await current());
+}
+
+function planFromRollups(
+  deps: QueryDeps,
+  range: TimeRange,
+  source: QuerySource,
+  status: RollupStatus,
+): QueryPlan & { probed: unknown[] } {
   if (range.kind === "between") {
     return { source, range: alignedRange(range.fromMs, range.toMs), asOfMs: status.asOfMs, probed: [] };
   }
