@@ -3,8 +3,7 @@
 // 503 + Retry-After while the broker is unreachable (through a proxy the test cuts), then
 // accepting again with nothing acknowledged lost; hot ads split by the aggregator's lists.
 import { randomUUID } from "node:crypto";
-import { HotAdRouter } from "@adclicks/core";
-import { createPool, watchHotAds } from "@adclicks/db";
+import { createPool, openHotAdFeed } from "@adclicks/db";
 import { ClickFactory, createRng, DEFAULT_TRAFFIC, type GeneratedEvent } from "@adclicks/generator";
 import { createKafka, deadLetterSchema } from "@adclicks/kafka";
 import { createTestEnv, readTopicUntil, TcpProxy, type TestEnv, waitFor } from "@adclicks/test-utils";
@@ -253,9 +252,9 @@ test("a hot ad of the current minute is split over its keys; a duplicate follows
       [new Date(m), new Date(m - 120_000)],
     );
   }
-  const router = new HotAdRouter();
-  const watch = watchHotAds(pool, router, { intervalMs: 200 });
-  await watch.ready;
+  // As main.ts does: the lists read from the database before the collector starts.
+  const feed = await openHotAdFeed(env.databaseUrl);
+  expect(feed.router.size).toBe(2);
   const hotCollector = await startCollector({
     kafka: createKafka(env.kafkaBrokers, `collector-hot-${env.id}`),
     topics: env.topics,
@@ -263,7 +262,7 @@ test("a hot ad of the current minute is split over its keys; a duplicate follows
     port: 0,
     host: "127.0.0.1",
     metrics: createCollectorMetrics(new Registry(), { defaults: false }),
-    hotAds: router,
+    hotAds: feed.router,
   });
   try {
     const u = `http://127.0.0.1:${hotCollector.port}`;
@@ -312,7 +311,7 @@ test("a hot ad of the current minute is split over its keys; a duplicate follows
     }
     expect(placed.size).toBe(200);
   } finally {
-    watch.stop();
+    await feed.close();
     await hotCollector.close();
     await pool.end();
   }

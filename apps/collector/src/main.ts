@@ -1,6 +1,5 @@
 // The HTTP collector process: env, logger, Kafka client, server; drains on SIGTERM/SIGINT.
-import { HotAdRouter } from "@adclicks/core";
-import { createPool, watchHotAds } from "@adclicks/db";
+import { openHotAdFeed } from "@adclicks/db";
 import { compressionType, createKafka, topicNames } from "@adclicks/kafka";
 import { pino } from "pino";
 import { startCollector } from "./collector";
@@ -9,12 +8,9 @@ import { env } from "./env";
 const logger = pino({ level: env.LOG_LEVEL, base: { app: "collector" } });
 
 // Hot-ad lists come from Postgres; the collector keeps serving with the last ones if it is away.
-const pool = createPool(env.DATABASE_URL, 1);
-const hotAds = new HotAdRouter();
-const hotWatch = watchHotAds(pool, hotAds, {
+const hotAds = await openHotAdFeed(env.DATABASE_URL, {
   onError: (err) => logger.warn({ err: String(err) }, "hot-ad lists not readable; keeping the last ones"),
 });
-await Promise.race([hotWatch.ready, new Promise((r) => setTimeout(r, 5_000))]);
 
 const collector = await startCollector({
   kafka: createKafka(env.KAFKA_BROKERS, "collector"),
@@ -25,7 +21,7 @@ const collector = await startCollector({
   maxBytes: env.COLLECTOR_MAX_BODY_BYTES,
   ackTimeoutMs: env.COLLECTOR_ACK_TIMEOUT_MS,
   compression: compressionType(env.COLLECTOR_COMPRESSION),
-  hotAds,
+  hotAds: hotAds.router,
 });
 logger.info({ port: collector.port, brokers: env.KAFKA_BROKERS }, "collector listening: POST /v1/clicks");
 
@@ -37,10 +33,9 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
     logger.info({ signal }, "draining");
     const hard = setTimeout(() => process.exit(1), 20_000);
     hard.unref();
-    hotWatch.stop();
     collector
       .close()
-      .then(() => pool.end())
+      .then(() => hotAds.close())
       .then(
         () => process.exit(0),
         (err) => {

@@ -1,8 +1,7 @@
 // The log-file shipper CLI: flags, env, the sink (worker threads with an idempotent acks=all
 // producer each, or one on this thread), the shipping loop; SIGTERM/SIGINT finish the chunks in
 // flight and save the state before exiting.
-import { HotAdRouter } from "@adclicks/core";
-import { createPool, watchHotAds } from "@adclicks/db";
+import { openHotAdFeed } from "@adclicks/db";
 import { acksAllSender, compressionType, createIdempotentProducer, createKafka, topicNames } from "@adclicks/kafka";
 import { pino } from "pino";
 import { parseShipperArgs } from "./args";
@@ -76,16 +75,9 @@ const metricsServer =
   args.metricsPort === undefined ? undefined : serveMetrics(args.metricsPort, () => shipper?.totals ?? emptyTotals());
 
 // Hot-ad lists come from Postgres; shipping goes on with the last ones if it is away.
-const pool = createPool(env.DATABASE_URL, 1);
-const hotAds = new HotAdRouter();
-let hotEntries = hotAds.entries();
-const hotWatch = watchHotAds(pool, hotAds, {
-  onLoad: () => {
-    hotEntries = hotAds.entries();
-  },
+const hotAds = await openHotAdFeed(env.DATABASE_URL, {
   onError: (err) => logger.warn({ err: String(err) }, "hot-ad lists not readable; keeping the last ones"),
 });
-await Promise.race([hotWatch.ready, new Promise((r) => setTimeout(r, 5_000))]);
 
 const sink = await openSink();
 shipper = new Shipper({
@@ -99,7 +91,8 @@ shipper = new Shipper({
   rotateGraceMs: args.rotateGraceMs,
   fromEnd: args.fromEnd,
   once: args.once,
-  hotAds: () => hotEntries,
+  // A snapshot per block (worker threads get a copy): a handful of entries.
+  hotAds: () => hotAds.router.entries(),
 });
 if (stopping) shipper.stop();
 
@@ -111,8 +104,7 @@ clearInterval(progress);
 const seconds = (Date.now() - started) / 1000;
 logger.info({ ...shipper.totals, seconds, linesPerSec: Math.round(shipper.totals.lines / seconds) }, "stopped");
 await sink.close();
-hotWatch.stop();
-await pool.end();
+await hotAds.close();
 metricsServer?.close();
 process.exit(0);
 

@@ -1,7 +1,8 @@
 // Producers' side of hot-ad splitting: the hot lists the aggregator writes (hot_ads), read
 // into a HotAdRouter and kept fresh by polling.
-import type { HotAdEntry, HotAdRouter } from "@adclicks/core";
+import { type HotAdEntry, HotAdRouter } from "@adclicks/core";
 import type pg from "pg";
+import { createPool } from "./client";
 
 /** Hot lists of the minutes from `sinceMs` on. */
 export async function loadHotAds(pool: pg.Pool, sinceMs: number): Promise<HotAdEntry[]> {
@@ -30,7 +31,6 @@ export function watchHotAds(
   opts: {
     intervalMs?: number;
     horizonMs?: number;
-    onLoad?: () => void;
     onError?: (err: unknown) => void;
     now?: () => number;
   } = {},
@@ -47,7 +47,6 @@ export function watchHotAds(
   const poll = async () => {
     try {
       router.load(await loadHotAds(pool, now() - horizonMs));
-      opts.onLoad?.();
       markReady();
     } catch (err) {
       // The last lists stay in force; they only go stale if the database stays away.
@@ -61,6 +60,34 @@ export function watchHotAds(
     stop() {
       stopped = true;
       if (timer) clearTimeout(timer);
+    },
+  };
+}
+
+export interface HotAdFeed {
+  /** The lists as last read (kept fresh in the background). */
+  router: HotAdRouter;
+  close(): Promise<void>;
+}
+
+/**
+ * A producer's hot-ad lists, polled from `databaseUrl` on a connection of its own. Resolves after
+ * the first read, or after `waitMs` if the database does not answer (the producer then starts
+ * with no lists and keeps the last ones it read whenever the database is away).
+ */
+export async function openHotAdFeed(
+  databaseUrl: string,
+  opts: { onError?: (err: unknown) => void; waitMs?: number } = {},
+): Promise<HotAdFeed> {
+  const pool = createPool(databaseUrl, 1);
+  const router = new HotAdRouter();
+  const watch = watchHotAds(pool, router, { onError: opts.onError });
+  await Promise.race([watch.ready, new Promise((r) => setTimeout(r, opts.waitMs ?? 5_000))]);
+  return {
+    router,
+    async close() {
+      watch.stop();
+      await pool.end();
     },
   };
 }
