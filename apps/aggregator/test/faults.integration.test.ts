@@ -56,14 +56,24 @@ async function waitForProgress(pool: pg.Pool, group: string, total: number): Pro
 /** Waits until every record is checkpointed, then checks exact counts and live windows. */
 async function expectExact(env: TestEnv, pool: pg.Pool, t: Traffic, workers: WorkerProcess[] = []) {
   const group = `agg-${env.id}`;
+  const logs = () =>
+    workers.map((w) => ({
+      exit: w.proc.exitCode,
+      signal: w.proc.signalCode,
+      log: w.output
+        .join("")
+        .split("\n")
+        .filter((l) => !l.includes('"msg":"checkpoint"'))
+        .slice(-25),
+    }));
+  // Well inside the test's own timeout, so a stall fails with the workers' logs, not silently.
   await waitFor(
     "every record checkpointed",
     async () => (await checkpointedOffsets(pool, group)) === t.messages.length,
-    {
-      timeoutMs: 180_000,
-      intervalMs: 250,
-    },
-  );
+    { timeoutMs: 150_000, intervalMs: 250 },
+  ).catch((err) => {
+    throw new Error(`${String(err)}\n${JSON.stringify(logs())}`);
+  });
   expect(await rollupCells(pool)).toEqual(t.truth);
   const live = await waitFor(
     "redis windows equal the rollups",
@@ -73,16 +83,7 @@ async function expectExact(env: TestEnv, pool: pg.Pool, t: Traffic, workers: Wor
     },
     { timeoutMs: 120_000, intervalMs: 250 },
   ).catch(async (err) => {
-    const procs = workers.map((w) => ({
-      exit: w.proc.exitCode,
-      signal: w.proc.signalCode,
-      log: w.output
-        .join("")
-        .split("\n")
-        .filter((l) => !l.includes('"msg":"checkpoint"'))
-        .slice(-25),
-    }));
-    throw new Error(`${String(err)}\n${JSON.stringify(await redisDiagnostics(env, pool))}\n${JSON.stringify(procs)}`);
+    throw new Error(`${String(err)}\n${JSON.stringify(await redisDiagnostics(env, pool))}\n${JSON.stringify(logs())}`);
   });
   expect(live.windows.at(-1)!.redis.length).toBeGreaterThan(50);
 }
@@ -197,7 +198,7 @@ test("Postgres restarted mid-stream: the worker waits, resumes, exact counts", a
       await sleep(3_000);
       servers.pg!.start();
       await producing;
-      await expectExact(env, pool, t);
+      await expectExact(env, pool, t, [worker]);
       expect(worker.proc.exitCode).toBeNull();
     } finally {
       await worker.kill();
