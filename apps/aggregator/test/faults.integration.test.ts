@@ -19,6 +19,7 @@ import { makeTraffic, type Traffic } from "./events";
 import {
   checkpointedOffsets,
   compareLiveWindows,
+  liveWindowsMatch,
   produce,
   redisDiagnostics,
   rollupCells,
@@ -79,7 +80,7 @@ async function expectExact(env: TestEnv, pool: pg.Pool, t: Traffic, workers: Wor
     "redis windows equal the rollups",
     async () => {
       const c = await compareLiveWindows(env, pool);
-      return c.windows.every((w) => JSON.stringify(w.redis) === JSON.stringify(w.postgres)) && c;
+      return liveWindowsMatch(c) && c;
     },
     { timeoutMs: 120_000, intervalMs: 250 },
   ).catch(async (err) => {

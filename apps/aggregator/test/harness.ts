@@ -3,7 +3,9 @@
 // Kafka hold.
 import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { createRedis, ROLLING_WINDOWS, redisKeys } from "@adclicks/db";
+import { type AdCount, topN } from "@adclicks/core";
+import { createRedis, redisKeys } from "@adclicks/db";
+import { readLiveTopN } from "@adclicks/db/queries";
 import type { TestEnv } from "@adclicks/test-utils";
 import kafkajs from "kafkajs";
 import type pg from "pg";
@@ -91,30 +93,58 @@ export async function checkpointedOffsets(pool: pg.Pool, group: string): Promise
   return rows[0]?.n ?? 0;
 }
 
-/** Per-ad totals over the M minutes (head-M, head] from Postgres, and the same from Redis. */
+/** Windows the tests compare (any M up to 60 is served the same way). */
+const COMPARED_WINDOWS = [1, 5, 15, 60];
+const TOP = 100;
+
+/**
+ * Per-ad totals over the M minutes (head-M, head] from Postgres, and the same summed from the
+ * Redis minute sets; and the top 100 as the live query answers it, against Postgres' top 100.
+ */
 export async function compareLiveWindows(env: TestEnv, pool: pg.Pool, country?: string) {
   const redis = createRedis(env.redisUrl);
   const keys = redisKeys(env.redisPrefix);
   try {
     const head = Number(await redis.hget(keys.meta, "head"));
-    const out: { window: number; redis: [string, number][]; postgres: [string, number][] }[] = [];
-    for (const w of ROLLING_WINDOWS) {
-      const raw = await redis.zrange(keys.window(w, country), "0", "-1", "WITHSCORES");
-      const fromRedis: [string, number][] = [];
-      for (let i = 0; i < raw.length; i += 2) fromRedis.push([raw[i]!, Number(raw[i + 1])]);
+    const out: {
+      window: number;
+      redis: [string, number][];
+      postgres: [string, number][];
+      redisTop: AdCount[] | undefined;
+      postgresTop: AdCount[];
+    }[] = [];
+    for (const w of COMPARED_WINDOWS) {
+      const sums = new Map<string, number>();
+      for (let m = head - (w - 1) * 60_000; m <= head; m += 60_000) {
+        const raw = await redis.zrange(keys.minute(m, country), "0", "-1", "WITHSCORES");
+        for (let i = 0; i < raw.length; i += 2) sums.set(raw[i]!, (sums.get(raw[i]!) ?? 0) + Number(raw[i + 1]));
+      }
       const { rows } = await pool.query<{ ad_id: string; n: number }>(
         `select ad_id, sum(clicks)::bigint as n from click_rollups
           where minute > to_timestamp($1 / 1000.0) and minute <= to_timestamp($2 / 1000.0)
             and ($3::text is null or country = $3) group by ad_id`,
         [head - w * 60_000, head, country ?? null],
       );
+      const postgres = rows.map((r): [string, number] => [r.ad_id, Number(r.n)]);
       const sort = (a: [string, number][]) => a.sort((x, y) => (x[0] < y[0] ? -1 : 1));
-      out.push({ window: w, redis: sort(fromRedis), postgres: sort(rows.map((r) => [r.ad_id, r.n])) });
+      out.push({
+        window: w,
+        redis: sort([...sums]),
+        postgres: sort(postgres),
+        redisTop: (await readLiveTopN(redis, keys, { minutes: w, country }, TOP))?.ads,
+        postgresTop: topN(postgres, TOP),
+      });
     }
     return { head, windows: out };
   } finally {
     redis.disconnect();
   }
+}
+
+/** Every compared window holds the same totals and the same top 100 in Redis as in Postgres. */
+export function liveWindowsMatch(c: Awaited<ReturnType<typeof compareLiveWindows>>): boolean {
+  const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+  return c.windows.every((w) => same(w.redis, w.postgres) && same(w.redisTop, w.postgresTop));
 }
 
 /** What Redis applied against what Postgres committed: printed when the windows disagree. */
@@ -129,7 +159,8 @@ export async function redisDiagnostics(env: TestEnv, pool: pg.Pool) {
       const bad: string[] = [];
       for (const ad of new Set([...r.keys(), ...p.keys()]))
         if (r.get(ad) !== p.get(ad)) bad.push(`${ad}:${r.get(ad)}/${p.get(ad)}`);
-      return { window: w.window, mismatches: bad.length, sample: bad.slice(0, 5) };
+      const topSame = JSON.stringify(w.redisTop) === JSON.stringify(w.postgresTop);
+      return { window: w.window, mismatches: bad.length, sample: bad.slice(0, 5), topSame };
     });
     return {
       meta: await redis.hgetall(keys.meta),

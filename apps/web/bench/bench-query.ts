@@ -12,7 +12,7 @@ import { migrateDatabase } from "@adclicks/db";
 import { createDb, createRedis, type Db } from "@adclicks/db/client";
 import { ensureRawPartitions, markMinutesFinal } from "@adclicks/db/fixtures";
 import { createApiKey } from "@adclicks/db/queries";
-import { ROLLING_WINDOWS, redisKeys } from "@adclicks/db/redis-keys";
+import { MINUTES_KEPT, redisKeys } from "@adclicks/db/redis-keys";
 import type { Redis } from "ioredis";
 import { BENCH_REDIS_PREFIX, benchDatabaseUrl, benchEnv, redisUrl, webServerEnv } from "./env";
 
@@ -79,18 +79,17 @@ function binomial(n: number, p: number): number {
 
 // ---- loading ----------------------------------------------------------------------------------
 /**
- * Live windows as the aggregator keeps them: per ad, clicks over the last 60 minutes drawn from
- * its Zipf rate, then thinned to the nested 30/15/5/1-minute windows; a US share for the
- * per-country sets. Only the window sets the queries read are written (no per-minute sets).
+ * Live windows as the aggregator keeps them: per ad and minute of the last 60, clicks drawn from
+ * its Zipf rate, into the all-countries minute set and (a US share) the US one. Only the sets
+ * the queries read are written. Returns members per set kind (all / US), summed over minutes.
  */
-async function loadRedis(redis: Redis, headMs: number): Promise<Record<string, number>> {
+async function loadRedis(redis: Redis, headMs: number): Promise<{ all: number; us: number }> {
   const keys = redisKeys(BENCH_REDIS_PREFIX);
   await unlinkPrefix(redis, keys.tag);
   const A = benchEnv.BENCH_ADS;
   let h = 0;
   for (let i = 1; i <= A; i++) h += i ** -ZIPF_S;
-  const windows = [...ROLLING_WINDOWS].sort((a, b) => b - a); // 60, 30, 15, 5, 1
-  const sizes: Record<string, number> = {};
+  const sizes = { all: 0, us: 0 };
   const batches = new Map<string, (string | number)[]>();
   const flush = async (force: boolean) => {
     const pipe = redis.pipeline();
@@ -98,30 +97,43 @@ async function loadRedis(redis: Redis, headMs: number): Promise<Record<string, n
     for (const [key, args] of batches) {
       if (args.length === 0 || (!force && args.length < 2000)) continue;
       pipe.zadd(key, ...args);
-      sizes[key] = (sizes[key] ?? 0) + args.length / 2;
       batches.set(key, []);
       n++;
     }
     if (n > 0) await pipe.exec();
   };
   const add = (key: string, count: number, adId: string) => {
-    if (count <= 0) return;
     const b = batches.get(key) ?? [];
     b.push(count, adId);
     batches.set(key, b);
   };
+  const perMinuteOf: number[] = new Array(MINUTES_KEPT).fill(0);
   for (let i = 1; i <= A; i++) {
-    const perMinute = (benchEnv.BENCH_CLICKS_PER_MINUTE * i ** -ZIPF_S) / h;
+    const rate = (benchEnv.BENCH_CLICKS_PER_MINUTE * i ** -ZIPF_S) / h;
     const adId = `ad-${i}`;
-    let c = poisson(perMinute * 60);
-    let prev = 60;
-    for (const w of windows) {
-      c = binomial(c, w / prev);
-      prev = w;
-      add(keys.window(w), c, adId);
-      add(keys.window(w, "US"), binomial(c, US_SHARE), adId);
+    if (rate > 1) {
+      for (let m = 0; m < MINUTES_KEPT; m++) perMinuteOf[m] = poisson(rate);
+    } else {
+      // A cold ad: its few clicks of the hour, each in a uniformly drawn minute.
+      perMinuteOf.fill(0);
+      for (let c = poisson(rate * MINUTES_KEPT); c > 0; c--) {
+        const m = Math.floor(rnd() * MINUTES_KEPT);
+        perMinuteOf[m] = (perMinuteOf[m] ?? 0) + 1;
+      }
     }
-    if (i % 20_000 === 0) await flush(false);
+    for (let m = 0; m < MINUTES_KEPT; m++) {
+      const c = perMinuteOf[m] ?? 0;
+      if (c === 0) continue;
+      const minuteMs = headMs - m * MINUTE;
+      add(keys.minute(minuteMs), c, adId);
+      sizes.all++;
+      const us = binomial(c, US_SHARE);
+      if (us > 0) {
+        add(keys.minute(minuteMs, "US"), us, adId);
+        sizes.us++;
+      }
+    }
+    if (i % 5_000 === 0) await flush(false);
   }
   await flush(true);
   await redis.hset(keys.meta, { head: String(headMs), ready: "1" });
@@ -303,7 +315,8 @@ async function main(): Promise<void> {
     log(
       `Redis live windows loaded in ${secs(t0)}: ${benchEnv.BENCH_ADS.toLocaleString("en-US")} ads, ${benchEnv.BENCH_CLICKS_PER_MINUTE.toLocaleString("en-US")} clicks/min`,
     );
-    for (const [k, n] of Object.entries(sizes).sort()) log(`  ${k.padEnd(18)} ${n.toLocaleString("en-US")} members`);
+    const perMinute = (n: number) => Math.round(n / MINUTES_KEPT).toLocaleString("en-US");
+    log(`  ${MINUTES_KEPT} minute sets, ${perMinute(sizes.all)} ads each (${perMinute(sizes.us)} in the US sets)`);
     if (!benchEnv.BENCH_SKIP_LOAD) {
       t0 = performance.now();
       const pg = await loadPostgres(db, headMs);
@@ -333,7 +346,7 @@ async function main(): Promise<void> {
     };
     const iso = (ms: number) => new Date(ms).toISOString();
     const scenarios: Scenario[] = [];
-    for (const m of [1, 5, 60]) {
+    for (const m of [1, 5, 30, 60]) {
       scenarios.push({
         name: `popular_ads N=100 M=${m}`,
         targetMs: 50,

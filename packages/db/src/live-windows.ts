@@ -5,7 +5,7 @@ import { randomUUID } from "node:crypto";
 import type { MinuteCounts } from "@adclicks/core";
 import type { Redis, Result } from "ioredis";
 import type pg from "pg";
-import { ALL_COUNTRIES, MINUTES_KEPT, type RedisKeys, ROLLING_WINDOWS } from "./redis-keys";
+import { ALL_COUNTRIES, LIVE_TTL_MS, MINUTES_KEPT, type RedisKeys } from "./redis-keys";
 
 const MINUTE_MS = 60_000;
 
@@ -13,8 +13,9 @@ const MINUTE_MS = 60_000;
 // those checkpoints in MinuteCounts' grouped format: (minute, country, k, (ad, clicks) × k)*.
 // Applies all of it or nothing: every partition's last applied seq must be fromSeq - 1, else it
 // returns {-2, last₁, …, last_n} and the caller re-plans. Returns {-1} while not ready, {1} done.
-// Invariant kept: window(W, c) = sum of minute(m, c) for m in (head - W, head], whatever the
-// order of applies, so merging consecutive checkpoints changes nothing but the cost.
+// Each cell costs two ZINCRBY (its country's minute set and the all-countries one); a minute
+// that leaves the kept range is unlinked. Applies commute, so merging consecutive checkpoints
+// changes nothing but the cost.
 const APPLY_LUA = `
 local tag, np = ARGV[1], tonumber(ARGV[2])
 if redis.call('HGET', KEYS[1], 'ready') ~= '1' then return {-1} end
@@ -26,9 +27,7 @@ for p = 1, np do
 end
 if not ok then table.insert(lasts, 1, -2) return lasts end
 local first = 3 + np * 3
-local M = ${MINUTE_MS}
-local W = {${ROLLING_WINDOWS.join(",")}}
-local KEEP = ${MINUTES_KEPT}
+local M, KEEP, TTL = ${MINUTE_MS}, ${MINUTES_KEPT}, ${LIVE_TTL_MS}
 local head = tonumber(redis.call('HGET', KEYS[1], 'head') or '0')
 local maxm = head
 local i = first
@@ -38,39 +37,16 @@ while i <= #ARGV do
   i = i + 3 + 2 * tonumber(ARGV[i + 2])
 end
 
-local function mkey(m, c) return tag .. ':m:' .. string.format('%d', m) .. ':' .. c end
-local function wkey(w, c) return tag .. ':w:' .. w .. ':' .. c end
-local function mcountries(m)
-  local cs = redis.call('SMEMBERS', tag .. ':mc:' .. string.format('%d', m))
-  table.insert(cs, '*')
-  return cs
-end
--- Subtract minute m from window w (it is leaving the window).
-local function leave(m, w)
-  for _, c in ipairs(mcountries(m)) do
-    local items = redis.call('ZRANGE', mkey(m, c), 0, -1, 'WITHSCORES')
-    local dst = wkey(w, c)
-    for j = 1, #items, 2 do
-      local v = tonumber(redis.call('ZINCRBY', dst, -tonumber(items[j + 1]), items[j]))
-      if v <= 0 then redis.call('ZREM', dst, items[j]) end
+local function mkey(ms, c) return tag .. ':m:' .. ms .. ':' .. c end
+if maxm > head then
+  if head > 0 then
+    for m = head - (KEEP - 1) * M, math.min(maxm - KEEP * M, head), M do
+      local ms = string.format('%d', m)
+      local mc = tag .. ':mc:' .. ms
+      for _, c in ipairs(redis.call('SMEMBERS', mc)) do redis.call('UNLINK', mkey(ms, c)) end
+      redis.call('UNLINK', mkey(ms, '*'), mc)
     end
   end
-end
-
-if maxm > head and head > 0 then
-  for _, w in ipairs(W) do
-    local from = head - (w - 1) * M
-    local to = math.min(maxm - w * M, head)
-    for m = from, to, M do leave(m, w) end
-  end
-  local from = head - (KEEP - 1) * M
-  local to = math.min(maxm - KEEP * M, head)
-  for m = from, to, M do
-    for _, c in ipairs(mcountries(m)) do redis.call('DEL', mkey(m, c)) end
-    redis.call('DEL', tag .. ':mc:' .. string.format('%d', m))
-  end
-end
-if maxm > head then
   redis.call('HSET', KEYS[1], 'head', string.format('%d', maxm))
   head = maxm
 end
@@ -80,19 +56,16 @@ while i <= #ARGV do
   local m, c, k = tonumber(ARGV[i]), ARGV[i + 1], tonumber(ARGV[i + 2])
   if m > head - KEEP * M then
     local ms = string.format('%d', m)
-    local ks = { tag .. ':m:' .. ms .. ':*', tag .. ':m:' .. ms .. ':' .. c }
-    for _, w in ipairs(W) do
-      if m > head - w * M then
-        ks[#ks + 1] = wkey(w, '*')
-        ks[#ks + 1] = wkey(w, c)
-      end
-    end
-    redis.call('SADD', tag .. ':mc:' .. ms, c)
-    local nk = #ks
+    local all, own, mc = mkey(ms, '*'), mkey(ms, c), tag .. ':mc:' .. ms
+    redis.call('SADD', mc, c)
     for j = i + 3, i + 1 + 2 * k, 2 do
       local ad, n = ARGV[j], ARGV[j + 1]
-      for x = 1, nk do redis.call('ZINCRBY', ks[x], n, ad) end
+      redis.call('ZINCRBY', all, n, ad)
+      redis.call('ZINCRBY', own, n, ad)
     end
+    redis.call('PEXPIRE', all, TTL)
+    redis.call('PEXPIRE', own, TTL)
+    redis.call('PEXPIRE', mc, TTL)
   end
   i = i + 3 + 2 * k
 end
@@ -100,6 +73,8 @@ for p = 1, np do
   local b = 3 + (p - 1) * 3
   redis.call('HSET', KEYS[2], ARGV[b], ARGV[b + 2])
 end
+redis.call('PEXPIRE', KEYS[1], TTL)
+redis.call('PEXPIRE', KEYS[2], TTL)
 return {1}`;
 
 export type ApplyResult =
@@ -175,7 +150,6 @@ export async function rebuildLiveWindows(
   try {
     await redis.hdel(keys.meta, "ready");
     await deleteByPattern(redis, `${keys.tag}:m:*`);
-    await deleteByPattern(redis, `${keys.tag}:w:*`);
     await deleteByPattern(redis, `${keys.tag}:mc:*`);
     await redis.del(keys.applied);
 
@@ -184,8 +158,6 @@ export async function rebuildLiveWindows(
     let head = 0;
     let rowCount = 0;
     let seqs: { partition: number; seq: number }[] = [];
-    const allCountries = new Set<string>([ALL_COUNTRIES]);
-    const minutes: number[] = [];
     try {
       await client.query("begin isolation level repeatable read read only");
       const h = await client.query<{ head: number | null }>(
@@ -198,9 +170,8 @@ export async function rebuildLiveWindows(
           [m],
         );
         if (rows.length === 0) continue;
-        minutes.push(m);
         rowCount += rows.length;
-        await writeMinute(redis, keys, m, rows, allCountries);
+        await writeMinute(redis, keys, m, rows);
       }
       seqs = (
         await client.query<{ partition: number; seq: number }>(
@@ -212,17 +183,10 @@ export async function rebuildLiveWindows(
     } finally {
       client.release();
     }
-    // Windows are sums of minute sets: let Redis add them up (no copy of the data in this process).
-    for (const w of ROLLING_WINDOWS) {
-      const inWindow = minutes.filter((m) => m > head - w * MINUTE_MS);
-      if (inWindow.length === 0) continue;
-      for (const c of allCountries) {
-        await redis.zunionstore(keys.window(w, c), inWindow.length, ...inWindow.map((m) => keys.minute(m, c)));
-      }
-    }
     const multi = redis.multi();
     for (const s of seqs) multi.hset(keys.applied, appliedField(consumer, s.partition), s.seq);
     multi.hset(keys.meta, "head", head, "ready", "1", "rebuilt_at", Date.now());
+    multi.pexpire(keys.meta, LIVE_TTL_MS).pexpire(keys.applied, LIVE_TTL_MS);
     await multi.exec();
     return { rebuilt: true, rows: rowCount, head };
   } finally {
@@ -242,7 +206,6 @@ async function writeMinute(
   keys: RedisKeys,
   minute: number,
   rows: { ad_id: string; country: string; clicks: number }[],
-  allCountries: Set<string>,
 ): Promise<void> {
   const sets = new Map<string, Map<string, number>>();
   for (const r of rows) {
@@ -254,7 +217,6 @@ async function writeMinute(
       }
       set.set(r.ad_id, (set.get(r.ad_id) ?? 0) + r.clicks);
     }
-    allCountries.add(r.country);
   }
   const pipe = redis.pipeline();
   for (const [c, members] of sets) {
@@ -267,9 +229,12 @@ async function writeMinute(
       }
     }
     if (args.length > 0) pipe.zadd(keys.minute(minute, c), ...args);
+    pipe.pexpire(keys.minute(minute, c), LIVE_TTL_MS);
   }
   const countries = [...sets.keys()].filter((c) => c !== ALL_COUNTRIES);
-  if (countries.length > 0) pipe.sadd(keys.minuteCountries(minute), ...countries);
+  if (countries.length > 0) {
+    pipe.sadd(keys.minuteCountries(minute), ...countries).pexpire(keys.minuteCountries(minute), LIVE_TTL_MS);
+  }
   await pipe.exec();
 }
 

@@ -28,7 +28,7 @@ test("migrations applied: a rollup row round-trips through drizzle", async () =>
 
 test("a Redis sorted set round-trips with scores and order", async () => {
   const redis = createRedis(env.redisUrl);
-  const key = redisKeys(env.redisPrefix).window(5, "US");
+  const key = redisKeys(env.redisPrefix).minute(Date.UTC(2026, 10, 25, 12, 0), "US");
   try {
     await redis.zincrby(key, 3, "ad-b");
     await redis.zincrby(key, 5, "ad-a");

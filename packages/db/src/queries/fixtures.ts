@@ -6,7 +6,7 @@ import type { Click } from "@adclicks/core";
 import { sql } from "drizzle-orm";
 import type { Redis } from "ioredis";
 import type { Db } from "../client";
-import { ALL_COUNTRIES, MINUTES_KEPT, type RedisKeys, ROLLING_WINDOWS } from "../redis-keys";
+import { ALL_COUNTRIES, MINUTES_KEPT, type RedisKeys } from "../redis-keys";
 import { floorMinute, HOUR_MS, MINUTE_MS } from "./types";
 
 /** A fixture click is a validated click of the core schema. */
@@ -86,8 +86,8 @@ export async function markMinutesFinal(db: Db, minutesMs: readonly number[], fin
 
 /**
  * Writes the live windows for `rows` as the aggregator would: minute(m, c) sets for the last
- * MINUTES_KEPT minutes, window(W, c) = sum over (head - W, head], for c in each country and "*";
- * then meta head and ready. Replaces whatever the prefix held.
+ * MINUTES_KEPT minutes, for c in each country and "*"; then meta head and ready. Replaces
+ * whatever the prefix held.
  */
 export async function writeLiveWindows(
   redis: Redis,
@@ -113,9 +113,6 @@ export async function writeLiveWindows(
       const set = countriesByMinute.get(r.minuteMs) ?? new Set<string>();
       set.add(r.country);
       countriesByMinute.set(r.minuteMs, set);
-    }
-    for (const w of ROLLING_WINDOWS) {
-      if (age < w) for (const c of [r.country, ALL_COUNTRIES]) bump(keys.window(w, c), r.adId, r.clicks);
     }
   }
   const pipe = redis.pipeline();

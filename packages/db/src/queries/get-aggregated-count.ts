@@ -1,6 +1,7 @@
 // aggregated_count: clicks of one ad over a range (last M minutes or [from, to)), optionally
 // filtered by country, ip, user_id. Redis answers live windows; Postgres everything else.
 import { sql } from "drizzle-orm";
+import { queueLiveCount } from "./live-reads";
 import { isFinal, planQuery } from "./plan-query";
 import { rawConditions, rollupConditions } from "./sql-fragments";
 import type { ClickFilter, QueryDeps, QuerySource, TimeRange } from "./types";
@@ -24,12 +25,16 @@ export interface AggregatedCount {
 
 export async function getAggregatedCount(deps: QueryDeps, input: AggregatedCountInput): Promise<AggregatedCount> {
   const filter = input.filter ?? {};
-  const windowKey = input.range.kind === "last" ? deps.redisKeys.window(input.range.minutes, filter.country) : "";
-  const plan = await planQuery(deps, input.range, filter, { probe: (m) => m.zscore(windowKey, input.adId) });
+  const { range } = input;
+  const plan = await planQuery(deps, range, filter, {
+    probe:
+      range.kind === "last"
+        ? (m) => queueLiveCount(m, deps.redisKeys, { minutes: range.minutes, country: filter.country }, input.adId)
+        : undefined,
+  });
   let count: number;
   if (plan.source === "redis") {
-    const score = plan.probed[0] as string | null | undefined;
-    count = score === null || score === undefined ? 0 : Math.max(0, Number(score));
+    count = Number(plan.probed[0] ?? 0);
   } else if (plan.source === "rollups") {
     const res = await deps.db.execute<{ n: number | null }>(
       sql`select sum(clicks)::bigint as n from click_rollups

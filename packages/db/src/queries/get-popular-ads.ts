@@ -1,7 +1,8 @@
 // popular_ads: the exact top N ads by clicks over a range, ties broken by ad_id (byte order),
 // within the caller's scope. Every store orders the same way, so answers are equal.
+import { type AdCount, topN } from "@adclicks/core";
 import { sql } from "drizzle-orm";
-import type { ChainableCommander, Redis } from "ioredis";
+import { liveCountsOfAds, parseTopNReply, queueLiveTopN } from "./live-reads";
 import { isFinal, planQuery } from "./plan-query";
 import { rawConditions, rollupConditions, textArray } from "./sql-fragments";
 import {
@@ -21,10 +22,7 @@ export interface PopularAdsInput {
   scope?: AdScope;
 }
 
-export interface AdCount {
-  adId: string;
-  count: number;
-}
+export type { AdCount } from "@adclicks/core";
 
 export interface PopularAds {
   ads: AdCount[];
@@ -33,64 +31,6 @@ export interface PopularAds {
   asOfMs: number | null;
   final: boolean;
   source: QuerySource;
-}
-
-/** Count desc, then ad_id ascending by UTF-16 code unit (= byte order for ad ids, which are ASCII). */
-export function compareAdCounts(a: AdCount, b: AdCount): number {
-  if (a.count !== b.count) return b.count - a.count;
-  return a.adId < b.adId ? -1 : a.adId > b.adId ? 1 : 0;
-}
-
-// Atomic tie-aware top N of one sorted set. ZREVRANGE alone would order equal scores by member
-// descending and cut a tie group arbitrarily at N; instead take everything scoring above the
-// N-th score, then the lexicographically smallest members *at* that score (ZRANGEBYSCORE orders
-// equal scores by member ascending). Bounded: at most N members come back.
-const TOP_N_SCRIPT = `
-local key = KEYS[1]
-local n = tonumber(ARGV[1])
-local head = redis.call('ZREVRANGE', key, 0, n - 1, 'WITHSCORES')
-if #head < 2 * n then return head end
-local nth = head[2 * n]
-local above = redis.call('ZRANGEBYSCORE', key, '(' .. nth, '+inf', 'WITHSCORES')
-local ties = redis.call('ZRANGEBYSCORE', key, nth, nth, 'WITHSCORES', 'LIMIT', 0, n - math.floor(#above / 2))
-for i = 1, #ties do above[#above + 1] = ties[i] end
-return above
-`;
-
-function pairsToCounts(flat: string[]): AdCount[] {
-  const out: AdCount[] = [];
-  for (let i = 0; i + 1 < flat.length; i += 2) {
-    const count = Number(flat[i + 1]);
-    // A window member can sit at 0 after its minutes slid out; absent and zero are the same.
-    if (count > 0) out.push({ adId: flat[i] as string, count });
-  }
-  return out;
-}
-
-function topNFromReply(reply: unknown, n: number): AdCount[] {
-  return pairsToCounts(reply as string[])
-    .sort(compareAdCounts)
-    .slice(0, n);
-}
-
-/** Top N of one window sorted set, every ad. */
-export async function topNFromRedis(redis: Redis, key: string, n: number): Promise<AdCount[]> {
-  return topNFromReply(await redis.eval(TOP_N_SCRIPT, 1, key, n), n);
-}
-
-/** Top N of one window sorted set among the given ads (a scoped caller's catalogue). */
-export async function topNOfAdsFromRedis(redis: Redis, key: string, adIds: readonly string[], n: number) {
-  const counts: AdCount[] = [];
-  const CHUNK = 1000;
-  for (let i = 0; i < adIds.length; i += CHUNK) {
-    const ids = adIds.slice(i, i + CHUNK);
-    const scores = await redis.zmscore(key, ...ids);
-    ids.forEach((adId, j) => {
-      const c = Number(scores[j] ?? 0);
-      if (c > 0) counts.push({ adId, count: c });
-    });
-  }
-  return counts.sort(compareAdCounts).slice(0, n);
 }
 
 async function scopedAdIds(deps: QueryDeps, advertiserIds: readonly string[]): Promise<string[]> {
@@ -106,17 +46,29 @@ export async function getPopularAds(deps: QueryDeps, input: PopularAdsInput): Pr
   }
   const filter = input.filter ?? {};
   const scope: AdScope = input.scope ?? { kind: "all" };
-  const windowKey = input.range.kind === "last" ? deps.redisKeys.window(input.range.minutes, filter.country) : "";
-  // Every ad: the tie-aware top N runs inside the same MULTI as the meta read (one round trip).
-  const probe =
-    scope.kind === "all" ? (m: ChainableCommander) => m.eval(TOP_N_SCRIPT, 1, windowKey, input.n) : undefined;
-  const plan = await planQuery(deps, input.range, filter, { probe });
+  const { range } = input;
+  // Every ad: the exact top N runs inside the same MULTI as the meta read (one round trip).
+  const plan = await planQuery(deps, range, filter, {
+    probe:
+      scope.kind === "all" && range.kind === "last"
+        ? (m) => queueLiveTopN(m, deps.redisKeys, { minutes: range.minutes, country: filter.country }, input.n)
+        : undefined,
+  });
   let ads: AdCount[];
   if (plan.source === "redis") {
     ads =
       scope.kind === "all"
-        ? topNFromReply(plan.probed[0], input.n)
-        : await topNOfAdsFromRedis(deps.redis, windowKey, await scopedAdIds(deps, scope.advertiserIds), input.n);
+        ? (parseTopNReply(plan.probed[0], input.n)?.ads ?? [])
+        : topN(
+            await liveCountsOfAds(
+              deps.redis,
+              deps.redisKeys,
+              plan.range,
+              filter.country,
+              await scopedAdIds(deps, scope.advertiserIds),
+            ),
+            input.n,
+          );
   } else {
     const query =
       plan.source === "rollups"

@@ -8,5 +8,6 @@ export * from "./get-click-series";
 export * from "./get-country-breakdown";
 export * from "./get-pipeline-health";
 export * from "./get-popular-ads";
+export * from "./live-reads";
 export * from "./plan-query";
 export * from "./types";

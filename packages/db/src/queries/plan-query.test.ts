@@ -1,6 +1,7 @@
 // Unit tests of the pure range arithmetic behind every query.
 import { describe, expect, test } from "vitest";
-import { alignedRange, isFinal, isRollingWindow, lastMinutesRange } from "./plan-query";
+import { isLiveWindow } from "./live-reads";
+import { alignedRange, isFinal, lastMinutesRange } from "./plan-query";
 import { MINUTE_MS, QueryInputError } from "./types";
 
 const T = Date.UTC(2026, 0, 5, 10, 0);
@@ -24,8 +25,8 @@ describe("ranges", () => {
     expect(isFinal({ fromMs: T, toMs: T + MINUTE_MS }, null)).toBe(false);
   });
 
-  test("only the contract's rolling windows are Redis windows", () => {
-    expect([1, 5, 15, 30, 60].every(isRollingWindow)).toBe(true);
-    expect([2, 10, 61, 1440].some(isRollingWindow)).toBe(false);
+  test("every whole M from 1 to 60 minutes is a Redis window, nothing else", () => {
+    expect(Array.from({ length: 60 }, (_, i) => i + 1).every(isLiveWindow)).toBe(true);
+    expect([0, 1.5, 61, 1440].some(isLiveWindow)).toBe(false);
   });
 });

@@ -1,11 +1,11 @@
 // Routing: which store answers a query, and the exact minute-aligned interval it covers.
-// Live windows (last M minutes, M a rolling window, no ip/user filter, Redis ready) come from
+// Live windows (last M minutes, M ≤ 60, no ip/user filter, Redis ready) come from
 // Redis; other ranges from the Postgres rollups; ip/user_id filters from the raw archive.
 // The rollup status (head, asOf) is read from Postgres at most about once a second per process
 // where only asOf is needed; a "last M minutes" range answered by Postgres reads a fresh head.
 import { sql } from "drizzle-orm";
 import type { ChainableCommander } from "ioredis";
-import { ROLLING_WINDOWS } from "../redis-keys";
+import { defineLiveReads, isLiveWindow } from "./live-reads";
 import {
   type ClickFilter,
   floorMinute,
@@ -118,10 +118,6 @@ export function alignedRange(fromMs: number, toMs: number): ResolvedRange {
   return { fromMs: floorMinute(fromMs), toMs: floorMinute(toMs) };
 }
 
-export function isRollingWindow(minutes: number): boolean {
-  return (ROLLING_WINDOWS as readonly number[]).includes(minutes);
-}
-
 /**
  * Reads a live window in the same MULTI as the Redis meta, so a Redis answer costs one round
  * trip and its head and data belong to the same instant (the aggregator updates them atomically).
@@ -146,7 +142,7 @@ export async function planQuery(
     throw new QueryInputError("minutes", `must be at most ${MAX_WINDOW_MINUTES}`);
   }
   const wantsRedis =
-    (opts.allowRedis ?? true) && range.kind === "last" && isRollingWindow(range.minutes) && !hasRawFilter(filter);
+    (opts.allowRedis ?? true) && range.kind === "last" && isLiveWindow(range.minutes) && !hasRawFilter(filter);
   const source: QuerySource = hasRawFilter(filter) ? "raw" : "rollups";
   const startedAt = performance.now();
   // A range of explicit times needs only asOf, which may be recent rather than current; a "last
@@ -186,6 +182,7 @@ async function readLive(
   probe: LiveProbe | undefined,
 ): Promise<LiveState & { probed: unknown[] }> {
   if (!probe) return { ...(await getLiveState(deps)), probed: [] };
+  defineLiveReads(deps.redis); // before the MULTI: it copies the connection's commands
   const replies = await probe(deps.redis.multi().hmget(deps.redisKeys.meta, "head", "ready")).exec();
   if (!replies) throw new Error("Redis MULTI was aborted");
   const values = replies.map(([err, value]) => {

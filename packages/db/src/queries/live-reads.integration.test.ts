@@ -1,0 +1,216 @@
+// The live-window reads against a real Redis: exact top N over M minute sets by the threshold
+// algorithm (skewed and flat traffic, ties at the cut, the union fallback) and per-ad counts,
+// each compared with a brute-force sum of the rows that were written.
+import { type AdCount, topN } from "@adclicks/core";
+import { createTestEnv, type TestEnv } from "@adclicks/test-utils";
+import type { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { createRedis } from "../client";
+import { type RedisKeys, redisKeys } from "../redis-keys";
+import { type RollupRow, seededRandom, writeLiveWindows } from "./fixtures";
+import { defineLiveReads, liveCountsOfAds, queueLiveCount, readLiveTopN } from "./live-reads";
+import { MINUTE_MS } from "./types";
+
+const HEAD = Date.UTC(2026, 0, 5, 12, 0);
+const COUNTRIES = ["US", "DE", "JP"];
+
+let env: TestEnv;
+let redis: Redis;
+
+beforeAll(async () => {
+  env = await createTestEnv("live-reads");
+  redis = createRedis(env.redisUrl);
+});
+
+afterAll(async () => {
+  const ours = await redis.keys(`{${env.redisPrefix}-*`);
+  if (ours.length > 0) await redis.unlink(...ours);
+  redis.disconnect();
+  await env.cleanup();
+});
+
+/** Sums rows per (ad, minute, country): rows may repeat a cell, as several checkpoints do. */
+function cells(list: RollupRow[]): RollupRow[] {
+  const m = new Map<string, RollupRow>();
+  for (const r of list) {
+    const k = `${r.adId}|${r.minuteMs}|${r.country}`;
+    const prev = m.get(k);
+    if (prev) prev.clicks += r.clicks;
+    else m.set(k, { ...r });
+  }
+  return [...m.values()];
+}
+
+/** Skewed traffic: Zipf-like popularity whose ranking drifts from minute to minute. */
+function skewedRows(seed: number, minutes: number, ads: number, perMinute: number): RollupRow[] {
+  const rnd = seededRandom(seed);
+  const out: RollupRow[] = [];
+  for (let i = 0; i < minutes; i++) {
+    const minuteMs = HEAD - i * MINUTE_MS;
+    const shift = Math.floor(rnd() * 50);
+    for (let c = 0; c < perMinute; c++) {
+      const rank = Math.floor(ads ** rnd()) - 1; // log-uniform rank: a heavy head and a long tail
+      out.push({
+        adId: `ad-${(rank + shift) % ads}`,
+        minuteMs,
+        country: COUNTRIES[Math.floor(rnd() * COUNTRIES.length)] as string,
+        clicks: 1,
+      });
+    }
+  }
+  return cells(out);
+}
+
+/** Flat traffic: each minute, a random subset of ads with one click each (ties everywhere). */
+function flatRows(seed: number, minutes: number, ads: number, perMinute: number): RollupRow[] {
+  const rnd = seededRandom(seed);
+  const out: RollupRow[] = [];
+  for (let i = 0; i < minutes; i++) {
+    const picked = new Set<number>();
+    while (picked.size < perMinute) picked.add(Math.floor(rnd() * ads));
+    for (const a of picked) out.push({ adId: `ad-${a}`, minuteMs: HEAD - i * MINUTE_MS, country: "US", clicks: 1 });
+  }
+  return out;
+}
+
+function bruteTopN(rows: RollupRow[], minutes: number, country: string | undefined, n: number): AdCount[] {
+  const sums = new Map<string, number>();
+  for (const r of rows) {
+    if (r.minuteMs <= HEAD - minutes * MINUTE_MS || r.minuteMs > HEAD) continue;
+    if (country !== undefined && r.country !== country) continue;
+    sums.set(r.adId, (sums.get(r.adId) ?? 0) + r.clicks);
+  }
+  return topN(sums, n);
+}
+
+async function countOf(keys: RedisKeys, minutes: number, country: string | undefined, adId: string) {
+  defineLiveReads(redis);
+  const [[err, value]] = (await queueLiveCount(redis.multi(), keys, { minutes, country }, adId).exec()) as [
+    [Error | null, unknown],
+  ];
+  if (err) throw err;
+  return value;
+}
+
+describe("top N over a window of minute sets", () => {
+  const keys = () => redisKeys(`${env.redisPrefix}-skewed`);
+  const rows = skewedRows(7, 60, 20_000, 4_000);
+
+  beforeAll(async () => {
+    await writeLiveWindows(redis, keys(), rows, { headMs: HEAD });
+  });
+
+  test("skewed traffic: equal to the brute-force sum for every M, country and N", async () => {
+    const hows = new Set<string>();
+    for (const minutes of [1, 2, 7, 30, 60]) {
+      for (const country of [undefined, "US"]) {
+        for (const n of [1, 10, 100, 500]) {
+          const r = await readLiveTopN(redis, keys(), { minutes, country }, n);
+          expect({ minutes, country, n, ads: r?.ads }).toEqual({
+            minutes,
+            country,
+            n,
+            ads: bruteTopN(rows, minutes, country, n),
+          });
+          hows.add(r?.how ?? "none");
+        }
+      }
+    }
+    // A single minute reads one set; longer windows are really answered by the threshold rule.
+    expect([...hows].sort()).toEqual(["one", "threshold"]);
+  });
+
+  test("counts over a window equal the brute-force sum, unknown ads count 0", async () => {
+    for (const minutes of [1, 5, 60]) {
+      for (const country of [undefined, "DE"]) {
+        for (const adId of ["ad-0", "ad-7", "ad-19999", "never"]) {
+          const expected = rows
+            .filter(
+              (r) =>
+                r.adId === adId &&
+                r.minuteMs > HEAD - minutes * MINUTE_MS &&
+                (country === undefined || r.country === country),
+            )
+            .reduce((s, r) => s + r.clicks, 0);
+          expect({ minutes, country, adId, n: await countOf(keys(), minutes, country, adId) }).toEqual({
+            minutes,
+            country,
+            adId,
+            n: expected,
+          });
+        }
+      }
+    }
+  });
+
+  test("counts of a given list of ads (a scoped caller) equal the brute-force sums", async () => {
+    const ids = Array.from({ length: 2_500 }, (_, i) => `ad-${i * 7}`);
+    const range = { fromMs: HEAD - 14 * MINUTE_MS, toMs: HEAD + MINUTE_MS };
+    const got = await liveCountsOfAds(redis, keys(), range, "JP", ids);
+    const want = new Map<string, number>();
+    for (const r of rows) {
+      if (r.country === "JP" && r.minuteMs >= range.fromMs && ids.includes(r.adId)) {
+        want.set(r.adId, (want.get(r.adId) ?? 0) + r.clicks);
+      }
+    }
+    expect(want.size).toBeGreaterThan(100);
+    expect(got).toEqual(want);
+  });
+});
+
+describe("flat traffic and ties", () => {
+  const keys = () => redisKeys(`${env.redisPrefix}-flat`);
+  const rows = flatRows(11, 10, 1_000, 400);
+
+  beforeAll(async () => {
+    await writeLiveWindows(redis, keys(), rows, { headMs: HEAD });
+  });
+
+  test("ties at the cut force deeper reads, and the answer stays exact (smallest ad ids first)", async () => {
+    for (const n of [1, 5, 40]) {
+      const r = await readLiveTopN(redis, keys(), { minutes: 10, country: "US" }, n);
+      expect(r?.ads).toEqual(bruteTopN(rows, 10, "US", n));
+      expect(r?.how).toBe("threshold");
+      // Every set's k-th score is 1, so the bound (10) beats any total until whole sets are read.
+      expect(r?.depth).toBeGreaterThan(400);
+    }
+  });
+
+  test("past the lookup budget the sets are summed by ZUNIONSTORE: the same answer, no key left", async () => {
+    for (const n of [1, 5, 40]) {
+      const r = await readLiveTopN(redis, keys(), { minutes: 10, country: "US" }, n, 100);
+      expect(r?.how).toBe("union");
+      expect(r?.ads).toEqual(bruteTopN(rows, 10, "US", n));
+    }
+    expect(await redis.exists(`${keys().tag}:tmp:top`)).toBe(0);
+  });
+
+  test("one minute set: everything above the N-th score, then the smallest ids tied with it", async () => {
+    const k = redisKeys(`${env.redisPrefix}-one`);
+    const one = (adId: string, clicks: number) => ({ adId, minuteMs: HEAD, country: "US", clicks });
+    await writeLiveWindows(redis, k, [one("m", 5), one("d", 3), one("b", 3), one("c", 3), one("a", 1)], {
+      headMs: HEAD,
+    });
+    const ids = async (n: number) => (await readLiveTopN(redis, k, { minutes: 1, country: undefined }, n))?.ads;
+    expect(await ids(2)).toEqual([
+      { adId: "m", count: 5 },
+      { adId: "b", count: 3 },
+    ]);
+    expect((await ids(10))?.map((x) => x.adId)).toEqual(["m", "b", "c", "d", "a"]);
+  });
+});
+
+describe("readiness", () => {
+  test("not ready (or never built): reads answer null, so the query goes to Postgres", async () => {
+    const k = redisKeys(`${env.redisPrefix}-cold`);
+    expect(await readLiveTopN(redis, k, { minutes: 5, country: undefined }, 10)).toBeNull();
+    await writeLiveWindows(redis, k, [{ adId: "a", minuteMs: HEAD, country: "US", clicks: 2 }], {
+      headMs: HEAD,
+      ready: false,
+    });
+    expect(await readLiveTopN(redis, k, { minutes: 5, country: undefined }, 10)).toBeNull();
+    expect(await countOf(k, 5, undefined, "a")).toBeNull();
+    await redis.hset(k.meta, "ready", "1");
+    expect(await countOf(k, 5, undefined, "a")).toBe(2);
+  });
+});
