@@ -264,7 +264,8 @@ export class AggregatorWorker {
         this.producer.send({ topic: this.cfg.topics.deadLetters, acks: -1, messages: deadLetters }),
       );
     }
-    const applied = this.appliedOutbox;
+    // A copy: syncRedis appends while the commit runs, and those rows are not in this delete.
+    const applied = [...this.appliedOutbox];
     const started = process.hrtime.bigint();
     let result: Awaited<ReturnType<typeof commitCheckpoint>>;
     try {
