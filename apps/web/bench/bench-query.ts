@@ -12,7 +12,7 @@ import { migrateDatabase } from "@adclicks/db";
 import { createDb, createRedis, type Db } from "@adclicks/db/client";
 import { ensureRawPartitions, markMinutesFinal } from "@adclicks/db/fixtures";
 import { createApiKey } from "@adclicks/db/queries";
-import { MINUTES_KEPT, redisKeys } from "@adclicks/db/redis-keys";
+import { BUCKET_MINUTES, MINUTES_KEPT, redisKeys } from "@adclicks/db/redis-keys";
 import type { Redis } from "ioredis";
 import { BENCH_REDIS_PREFIX, benchDatabaseUrl, benchEnv, redisUrl, webServerEnv } from "./env";
 
@@ -80,8 +80,8 @@ function binomial(n: number, p: number): number {
 // ---- loading ----------------------------------------------------------------------------------
 /**
  * Live windows as the aggregator keeps them: per ad and minute of the last 60, clicks drawn from
- * its Zipf rate, into the all-countries minute set and (a US share) the US one. Only the sets
- * the queries read are written. Returns members per set kind (all / US), summed over minutes.
+ * its Zipf rate, into the all-countries minute and bucket sets and (a US share) the US ones. Only
+ * the sets the queries read are written. Returns minute-set members (all / US) over all minutes.
  */
 async function loadRedis(redis: Redis, headMs: number): Promise<{ all: number; us: number }> {
   const keys = redisKeys(BENCH_REDIS_PREFIX);
@@ -121,18 +121,25 @@ async function loadRedis(redis: Redis, headMs: number): Promise<{ all: number; u
         perMinuteOf[m] = (perMinuteOf[m] ?? 0) + 1;
       }
     }
+    const buckets = new Map<string, number>();
+    const bump = (key: string, n: number) => buckets.set(key, (buckets.get(key) ?? 0) + n);
     for (let m = 0; m < MINUTES_KEPT; m++) {
       const c = perMinuteOf[m] ?? 0;
       if (c === 0) continue;
       const minuteMs = headMs - m * MINUTE;
+      const b = minuteMs - (minuteMs % (BUCKET_MINUTES * MINUTE));
+      const bucketKept = b > headMs - MINUTES_KEPT * MINUTE;
       add(keys.minute(minuteMs), c, adId);
+      if (bucketKept) bump(keys.bucket(b), c);
       sizes.all++;
       const us = binomial(c, US_SHARE);
       if (us > 0) {
         add(keys.minute(minuteMs, "US"), us, adId);
+        if (bucketKept) bump(keys.bucket(b, "US"), us);
         sizes.us++;
       }
     }
+    for (const [key, n] of buckets) add(key, n, adId);
     if (i % 5_000 === 0) await flush(false);
   }
   await flush(true);

@@ -5,7 +5,7 @@ import { randomUUID } from "node:crypto";
 import type { MinuteCounts } from "@adclicks/core";
 import type { Redis, Result } from "ioredis";
 import type pg from "pg";
-import { ALL_COUNTRIES, LIVE_TTL_MS, MINUTES_KEPT, type RedisKeys } from "./redis-keys";
+import { ALL_COUNTRIES, BUCKET_MINUTES, LIVE_TTL_MS, MINUTES_KEPT, type RedisKeys } from "./redis-keys";
 
 const MINUTE_MS = 60_000;
 
@@ -13,9 +13,9 @@ const MINUTE_MS = 60_000;
 // those checkpoints in MinuteCounts' grouped format: (minute, country, k, (ad, clicks) × k)*.
 // Applies all of it or nothing: every partition's last applied seq must be fromSeq - 1, else it
 // returns {-2, last₁, …, last_n} and the caller re-plans. Returns {-1} while not ready, {1} done.
-// Each cell costs two ZINCRBY (its country's minute set and the all-countries one); a minute
-// that leaves the kept range is unlinked. Applies commute, so merging consecutive checkpoints
-// changes nothing but the cost.
+// Each cell costs four ZINCRBY: its minute's and its bucket's sets, for its country and for all
+// countries. Minutes (and buckets, with their first minute) that leave the kept range are
+// unlinked. Applies commute, so merging consecutive checkpoints changes nothing but the cost.
 const APPLY_LUA = `
 local tag, np = ARGV[1], tonumber(ARGV[2])
 if redis.call('HGET', KEYS[1], 'ready') ~= '1' then return {-1} end
@@ -37,20 +37,28 @@ while i <= #ARGV do
   i = i + 3 + 2 * tonumber(ARGV[i + 2])
 end
 
+local B = ${BUCKET_MINUTES} * M
 local function mkey(ms, c) return tag .. ':m:' .. ms .. ':' .. c end
+local function bkey(bs, c) return tag .. ':b:' .. bs .. ':' .. c end
+local function drop(countries, key)
+  for _, c in ipairs(redis.call('SMEMBERS', countries)) do redis.call('UNLINK', key(c)) end
+  redis.call('UNLINK', key('*'), countries)
+end
 if maxm > head then
   if head > 0 then
     for m = head - (KEEP - 1) * M, math.min(maxm - KEEP * M, head), M do
       local ms = string.format('%d', m)
-      local mc = tag .. ':mc:' .. ms
-      for _, c in ipairs(redis.call('SMEMBERS', mc)) do redis.call('UNLINK', mkey(ms, c)) end
-      redis.call('UNLINK', mkey(ms, '*'), mc)
+      drop(tag .. ':mc:' .. ms, function(c) return mkey(ms, c) end)
+      if m % B == 0 then drop(tag .. ':bc:' .. ms, function(c) return bkey(ms, c) end) end
     end
   end
   redis.call('HSET', KEYS[1], 'head', string.format('%d', maxm))
   head = maxm
 end
 
+local function touch(...)
+  for _, k in ipairs({...}) do redis.call('PEXPIRE', k, TTL) end
+end
 i = first
 while i <= #ARGV do
   local m, c, k = tonumber(ARGV[i]), ARGV[i + 1], tonumber(ARGV[i + 2])
@@ -59,13 +67,22 @@ while i <= #ARGV do
     local all, own, mc = mkey(ms, '*'), mkey(ms, c), tag .. ':mc:' .. ms
     redis.call('SADD', mc, c)
     for j = i + 3, i + 1 + 2 * k, 2 do
-      local ad, n = ARGV[j], ARGV[j + 1]
-      redis.call('ZINCRBY', all, n, ad)
-      redis.call('ZINCRBY', own, n, ad)
+      redis.call('ZINCRBY', all, ARGV[j + 1], ARGV[j])
+      redis.call('ZINCRBY', own, ARGV[j + 1], ARGV[j])
     end
-    redis.call('PEXPIRE', all, TTL)
-    redis.call('PEXPIRE', own, TTL)
-    redis.call('PEXPIRE', mc, TTL)
+    touch(all, own, mc)
+    -- A bucket whose first minute has left is never read again: leave it gone.
+    local b = m - m % B
+    if b > head - KEEP * M then
+      local bs = string.format('%d', b)
+      local ball, bown, bc = bkey(bs, '*'), bkey(bs, c), tag .. ':bc:' .. bs
+      redis.call('SADD', bc, c)
+      for j = i + 3, i + 1 + 2 * k, 2 do
+        redis.call('ZINCRBY', ball, ARGV[j + 1], ARGV[j])
+        redis.call('ZINCRBY', bown, ARGV[j + 1], ARGV[j])
+      end
+      touch(ball, bown, bc)
+    end
   end
   i = i + 3 + 2 * k
 end
@@ -149,8 +166,7 @@ export async function rebuildLiveWindows(
   if (locked !== "OK") return { rebuilt: false, rows: 0, head: 0 };
   try {
     await redis.hdel(keys.meta, "ready");
-    await deleteByPattern(redis, `${keys.tag}:m:*`);
-    await deleteByPattern(redis, `${keys.tag}:mc:*`);
+    for (const kind of ["m", "mc", "b", "bc"]) await deleteByPattern(redis, `${keys.tag}:${kind}:*`);
     await redis.del(keys.applied);
 
     // One snapshot for rollups and seqs; read a minute at a time so memory stays bounded.
@@ -158,6 +174,7 @@ export async function rebuildLiveWindows(
     let head = 0;
     let rowCount = 0;
     let seqs: { partition: number; seq: number }[] = [];
+    const countriesOf = new Map<number, string[]>(); // minute -> its countries
     try {
       await client.query("begin isolation level repeatable read read only");
       const h = await client.query<{ head: number | null }>(
@@ -171,7 +188,7 @@ export async function rebuildLiveWindows(
         );
         if (rows.length === 0) continue;
         rowCount += rows.length;
-        await writeMinute(redis, keys, m, rows);
+        countriesOf.set(m, await writeMinute(redis, keys, m, rows));
       }
       seqs = (
         await client.query<{ partition: number; seq: number }>(
@@ -182,6 +199,22 @@ export async function rebuildLiveWindows(
       await client.query("commit");
     } finally {
       client.release();
+    }
+    // Buckets are sums of their minute sets: let Redis add them up (no copy in this process).
+    const bucketMs = BUCKET_MINUTES * MINUTE_MS;
+    for (let b = head - (head % bucketMs); head > 0 && b > head - MINUTES_KEPT * MINUTE_MS; b -= bucketMs) {
+      const minutes = [...countriesOf.keys()].filter((m) => m >= b && m < b + bucketMs);
+      if (minutes.length === 0) continue;
+      const countries = new Set(minutes.flatMap((m) => countriesOf.get(m) ?? []));
+      const pipe = redis.pipeline();
+      for (const c of [ALL_COUNTRIES, ...countries]) {
+        const from = minutes.map((m) => keys.minute(m, c));
+        pipe.zunionstore(keys.bucket(b, c), from.length, ...from).pexpire(keys.bucket(b, c), LIVE_TTL_MS);
+      }
+      if (countries.size > 0) {
+        pipe.sadd(keys.bucketCountries(b), ...countries).pexpire(keys.bucketCountries(b), LIVE_TTL_MS);
+      }
+      await pipe.exec();
     }
     const multi = redis.multi();
     for (const s of seqs) multi.hset(keys.applied, appliedField(consumer, s.partition), s.seq);
@@ -200,13 +233,13 @@ export async function rebuildLiveWindows(
   }
 }
 
-/** One minute's rows into its per-minute sets (all countries and each country). */
+/** One minute's rows into its per-minute sets (all countries and each country); its countries. */
 async function writeMinute(
   redis: Redis,
   keys: RedisKeys,
   minute: number,
   rows: { ad_id: string; country: string; clicks: number }[],
-): Promise<void> {
+): Promise<string[]> {
   const sets = new Map<string, Map<string, number>>();
   for (const r of rows) {
     for (const c of [ALL_COUNTRIES, r.country]) {
@@ -236,6 +269,7 @@ async function writeMinute(
     pipe.sadd(keys.minuteCountries(minute), ...countries).pexpire(keys.minuteCountries(minute), LIVE_TTL_MS);
   }
   await pipe.exec();
+  return countries;
 }
 
 async function deleteByPattern(redis: Redis, pattern: string): Promise<void> {

@@ -5,20 +5,41 @@
 //   minute(m, c)   ZSET ad_id -> clicks in event-time minute m (epoch ms), country c or "*",
 //                  for the MINUTES_KEPT minutes (head - 60 min, head]
 //   mc(m)          SET countries with clicks in minute m (to find its per-country sets)
+//   bucket(b, c)   ZSET ad_id -> clicks in the BUCKET_MINUTES minutes from b (aligned to the
+//                  epoch), kept while its first minute is; bc(b) its countries
 //   meta           HASH head (minute ms), ready ("1" once built), rebuilt_at
 //   applied        HASH "<consumer>:<partition>" -> last checkpoint seq applied (idempotency)
-// A window of M minutes is the sum of its M minute sets; live-reads.ts answers top-N over it
-// exactly without materializing that sum. Every key expires LIVE_TTL_MS after its last write.
+// A window of M minutes is the sum of at most BUCKET_MINUTES - 1 minute sets and the buckets
+// after them (60 minutes: at most 16 sets); live-reads.ts answers top N over that sum exactly
+// without materializing it. Every key expires LIVE_TTL_MS after its last write.
 
 /** Minutes of per-minute sets kept: the longest live window. */
 export const MINUTES_KEPT = 60;
 export const ALL_COUNTRIES = "*";
+/** Minutes per bucket set: fewer sets per window for reads, two more increments per cell. */
+export const BUCKET_MINUTES = 5;
 /**
  * Expiry of every live-window key, renewed on each write: a stopped aggregator's keys are gone
  * after a day (the next start rebuilds them from Postgres). While it runs, each minute in the
  * window was written within about an hour, and meta (with `ready`) is renewed by every apply.
  */
 export const LIVE_TTL_MS = 25 * 60 * 60 * 1000;
+
+const MINUTE_MS = 60_000;
+
+/**
+ * The sets whose sum is the window of `minutes` minutes ending with `headMs`: minute sets up to
+ * the first bucket boundary, then whole buckets (the head's bucket has no minute after the head).
+ * The read scripts in live-reads.ts do the same in Lua.
+ */
+export function windowSets(headMs: number, minutes: number): { minutes: number[]; buckets: number[] } {
+  const out = { minutes: [] as number[], buckets: [] as number[] };
+  const bucketMs = BUCKET_MINUTES * MINUTE_MS;
+  let m = headMs - (minutes - 1) * MINUTE_MS;
+  for (; m <= headMs && m % bucketMs !== 0; m += MINUTE_MS) out.minutes.push(m);
+  for (; m <= headMs; m += bucketMs) out.buckets.push(m);
+  return out;
+}
 
 export interface RedisKeys {
   tag: string;
@@ -28,6 +49,8 @@ export interface RedisKeys {
   rebuildLock: string;
   /** Set of countries seen per minute, so per-country minute keys can be found for cleanup. */
   minuteCountries(minuteMs: number): string;
+  bucket(bucketMs: number, country?: string): string;
+  bucketCountries(bucketMs: number): string;
 }
 
 export function redisKeys(prefix = "ac"): RedisKeys {
@@ -39,5 +62,7 @@ export function redisKeys(prefix = "ac"): RedisKeys {
     applied: `${tag}:applied`,
     rebuildLock: `${tag}:rebuild-lock`,
     minuteCountries: (m) => `${tag}:mc:${m}`,
+    bucket: (b, c = ALL_COUNTRIES) => `${tag}:b:${b}:${c}`,
+    bucketCountries: (b) => `${tag}:bc:${b}`,
   };
 }

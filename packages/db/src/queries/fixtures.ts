@@ -6,7 +6,7 @@ import type { Click } from "@adclicks/core";
 import { sql } from "drizzle-orm";
 import type { Redis } from "ioredis";
 import type { Db } from "../client";
-import { ALL_COUNTRIES, MINUTES_KEPT, type RedisKeys } from "../redis-keys";
+import { ALL_COUNTRIES, BUCKET_MINUTES, MINUTES_KEPT, type RedisKeys } from "../redis-keys";
 import { floorMinute, HOUR_MS, MINUTE_MS } from "./types";
 
 /** A fixture click is a validated click of the core schema. */
@@ -85,9 +85,9 @@ export async function markMinutesFinal(db: Db, minutesMs: readonly number[], fin
 }
 
 /**
- * Writes the live windows for `rows` as the aggregator would: minute(m, c) sets for the last
- * MINUTES_KEPT minutes, for c in each country and "*"; then meta head and ready. Replaces
- * whatever the prefix held.
+ * Writes the live windows for `rows` as the aggregator would: minute(m, c) and bucket(b, c) sets
+ * for the last MINUTES_KEPT minutes, for c in each country and "*"; then meta head and ready.
+ * Replaces whatever the prefix held.
  */
 export async function writeLiveWindows(
   redis: Redis,
@@ -113,6 +113,11 @@ export async function writeLiveWindows(
       const set = countriesByMinute.get(r.minuteMs) ?? new Set<string>();
       set.add(r.country);
       countriesByMinute.set(r.minuteMs, set);
+      // Buckets are kept while their first minute is.
+      const b = r.minuteMs - (r.minuteMs % (BUCKET_MINUTES * MINUTE_MS));
+      if (b > headMs - MINUTES_KEPT * MINUTE_MS) {
+        for (const c of [r.country, ALL_COUNTRIES]) bump(keys.bucket(b, c), r.adId, r.clicks);
+      }
     }
   }
   const pipe = redis.pipeline();

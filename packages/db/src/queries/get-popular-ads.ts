@@ -9,6 +9,7 @@ import {
   type AdScope,
   type ClickFilter,
   MAX_TOP_N,
+  MINUTE_MS,
   type QueryDeps,
   QueryInputError,
   type QuerySource,
@@ -63,8 +64,11 @@ export async function getPopularAds(deps: QueryDeps, input: PopularAdsInput): Pr
             await liveCountsOfAds(
               deps.redis,
               deps.redisKeys,
-              plan.range,
-              filter.country,
+              {
+                headMs: plan.range.toMs - MINUTE_MS,
+                minutes: (plan.range.toMs - plan.range.fromMs) / MINUTE_MS,
+                country: filter.country,
+              },
               await scopedAdIds(deps, scope.advertiserIds),
             ),
             input.n,

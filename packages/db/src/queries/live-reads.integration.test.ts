@@ -11,7 +11,7 @@ import { type RollupRow, seededRandom, writeLiveWindows } from "./fixtures";
 import { defineLiveReads, liveCountsOfAds, queueLiveCount, readLiveTopN } from "./live-reads";
 import { MINUTE_MS } from "./types";
 
-const HEAD = Date.UTC(2026, 0, 5, 12, 0);
+const HEAD = Date.UTC(2026, 0, 5, 12, 3); // not on a bucket boundary: the head bucket is partial
 const COUNTRIES = ["US", "DE", "JP"];
 
 let env: TestEnv;
@@ -145,11 +145,10 @@ describe("top N over a window of minute sets", () => {
 
   test("counts of a given list of ads (a scoped caller) equal the brute-force sums", async () => {
     const ids = Array.from({ length: 2_500 }, (_, i) => `ad-${i * 7}`);
-    const range = { fromMs: HEAD - 14 * MINUTE_MS, toMs: HEAD + MINUTE_MS };
-    const got = await liveCountsOfAds(redis, keys(), range, "JP", ids);
+    const got = await liveCountsOfAds(redis, keys(), { headMs: HEAD, minutes: 17, country: "JP" }, ids);
     const want = new Map<string, number>();
     for (const r of rows) {
-      if (r.country === "JP" && r.minuteMs >= range.fromMs && ids.includes(r.adId)) {
+      if (r.country === "JP" && r.minuteMs > HEAD - 17 * MINUTE_MS && ids.includes(r.adId)) {
         want.set(r.adId, (want.get(r.adId) ?? 0) + r.clicks);
       }
     }
@@ -167,13 +166,15 @@ describe("flat traffic and ties", () => {
   });
 
   test("ties at the cut force deeper reads, and the answer stays exact (smallest ad ids first)", async () => {
+    const depths: number[] = [];
     for (const n of [1, 5, 40]) {
       const r = await readLiveTopN(redis, keys(), { minutes: 10, country: "US" }, n);
       expect(r?.ads).toEqual(bruteTopN(rows, 10, "US", n));
       expect(r?.how).toBe("threshold");
-      // Every set's k-th score is 1, so the bound (10) beats any total until whole sets are read.
-      expect(r?.depth).toBeGreaterThan(400);
+      depths.push(r?.depth ?? 0);
     }
+    // Scores of 1 to 5 everywhere: the first depth (64) cannot separate the N-th from the rest.
+    expect(Math.max(...depths)).toBeGreaterThan(64);
   });
 
   test("past the lookup budget the sets are summed by ZUNIONSTORE: the same answer, no key left", async () => {

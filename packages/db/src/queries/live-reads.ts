@@ -6,22 +6,33 @@
 // grows k, and past a budget the sets are summed with ZUNIONSTORE (exact, slower).
 import { type AdCount, topN } from "@adclicks/core";
 import type { ChainableCommander, Redis, Result } from "ioredis";
-import { ALL_COUNTRIES, MINUTES_KEPT, type RedisKeys } from "../redis-keys";
+import { ALL_COUNTRIES, BUCKET_MINUTES, MINUTES_KEPT, type RedisKeys, windowSets } from "../redis-keys";
 import { MINUTE_MS } from "./types";
 
-// Resolves the window's minute keys from meta's head, read in the same atomic step as the data.
+// Resolves the window's sets from meta's head, read in the same atomic step as the data: minute
+// sets up to the first bucket boundary, then buckets (as windowSets in redis-keys.ts).
 const WINDOW_KEYS_LUA = `
 local meta = redis.call('HMGET', KEYS[1], 'head', 'ready')
 if meta[2] ~= '1' or not meta[1] then return nil end
 local head, tag, W, c = tonumber(meta[1]), ARGV[1], tonumber(ARGV[2]), ARGV[3]
+local M, B = ${MINUTE_MS}, ${BUCKET_MINUTES * MINUTE_MS}
 local keys, cards = {}, {}
-for i = 0, W - 1 do
-  local key = tag .. ':m:' .. string.format('%d', head - i * ${MINUTE_MS}) .. ':' .. c
+local function add(kind, t)
+  local key = tag .. ':' .. kind .. ':' .. string.format('%d', t) .. ':' .. c
   local card = redis.call('ZCARD', key)
   if card > 0 then
     keys[#keys + 1] = key
     cards[#cards + 1] = card
   end
+end
+local m = head - (W - 1) * M
+while m <= head and m % B ~= 0 do
+  add('m', m)
+  m = m + M
+end
+while m <= head do
+  add('b', m)
+  m = m + B
 end
 `;
 
@@ -56,43 +67,59 @@ if #keys == 0 then return {'one', 0} end
 if #keys == 1 then return tagged('one', n, top_of_set(keys[1], n)) end
 local k = math.max(2 * n, 64)
 while true do
-  local seen, list, bound, complete = {}, {}, 0, true
+  -- Sum what each set's top k shows; then look up each candidate only in the sets whose top k
+  -- missed it (popular ads are in most of them, so that is a small share of candidates × sets).
+  local total, list, shown = {}, {}, {}
+  local bound, complete = 0, true
   for x, key in ipairs(keys) do
     local items = redis.call('ZREVRANGE', key, 0, k - 1, 'WITHSCORES')
+    local mine = {}
     for j = 1, #items, 2 do
-      local ad = items[j]
-      if not seen[ad] then
-        seen[ad] = true
+      local ad, s = items[j], tonumber(items[j + 1])
+      mine[ad] = true
+      local t = total[ad]
+      if t == nil then
         list[#list + 1] = ad
+        total[ad] = s
+      else
+        total[ad] = t + s
       end
     end
+    shown[x] = mine
     if cards[x] > k then
       bound = bound + tonumber(items[#items])
       complete = false
     end
   end
   if #list * #keys > budget then break end
-  local totals = {}
-  for j = 1, #list do totals[j] = 0 end
-  for _, key in ipairs(keys) do
-    for s = 1, #list, 4000 do
-      local scores = redis.call('ZMSCORE', key, unpack(list, s, math.min(s + 3999, #list)))
-      for j = 1, #scores do
-        if scores[j] then totals[s + j - 1] = totals[s + j - 1] + tonumber(scores[j]) end
+  if not complete then
+    for x, key in ipairs(keys) do
+      local mine, missing = shown[x], {}
+      for j = 1, #list do
+        if not mine[list[j]] then missing[#missing + 1] = list[j] end
+      end
+      for s = 1, #missing, 4000 do
+        local scores = redis.call('ZMSCORE', key, unpack(missing, s, math.min(s + 3999, #missing)))
+        for j = 1, #scores do
+          if scores[j] then
+            local ad = missing[s + j - 1]
+            total[ad] = total[ad] + tonumber(scores[j])
+          end
+        end
       end
     end
   end
   local sorted = {}
-  for j = 1, #totals do sorted[j] = totals[j] end
+  for j = 1, #list do sorted[j] = total[list[j]] end
   table.sort(sorted, function(a, b) return a > b end)
   local nth = sorted[math.min(n, #sorted)]
   -- Strictly above the bound: an unread ad tied with the N-th could sort before it by ad_id.
   if complete or nth > bound then
     local out = {}
     for j = 1, #list do
-      if totals[j] >= nth then
+      if total[list[j]] >= nth then
         out[#out + 1] = list[j]
-        out[#out + 1] = totals[j]
+        out[#out + 1] = total[list[j]]
       end
     end
     return tagged('threshold', k, out)
@@ -208,22 +235,26 @@ export async function readLiveTopN(
 }
 
 /**
- * Clicks of each given ad over the minutes [fromMs, toMs) of the live windows (a scoped caller's
- * catalogue). Not atomic with the window's head: the caller resolved the range already.
+ * Clicks of each given ad over the live window of `minutes` ending with `headMs` (a scoped
+ * caller's catalogue). Not atomic with the window's head: the caller resolved the range already.
  */
 export async function liveCountsOfAds(
   redis: Redis,
   keys: RedisKeys,
-  range: { fromMs: number; toMs: number },
-  country: string | undefined,
+  w: LiveWindow & { headMs: number },
   adIds: readonly string[],
 ): Promise<Map<string, number>> {
+  const sets = windowSets(w.headMs, w.minutes);
+  const setKeys = [
+    ...sets.minutes.map((m) => keys.minute(m, w.country)),
+    ...sets.buckets.map((b) => keys.bucket(b, w.country)),
+  ];
   const totals = new Map<string, number>();
   const CHUNK = 1000;
   for (let i = 0; i < adIds.length; i += CHUNK) {
     const ids = adIds.slice(i, i + CHUNK);
     const pipe = redis.pipeline();
-    for (let m = range.fromMs; m < range.toMs; m += MINUTE_MS) pipe.zmscore(keys.minute(m, country), ...ids);
+    for (const key of setKeys) pipe.zmscore(key, ...ids);
     for (const [err, scores] of (await pipe.exec()) ?? []) {
       if (err) throw err;
       (scores as (string | null)[]).forEach((s, j) => {

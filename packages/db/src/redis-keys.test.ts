@@ -1,0 +1,36 @@
+// Unit tests of the live-window key plan: which minute and bucket sets add up to a window.
+import { describe, expect, test } from "vitest";
+import { BUCKET_MINUTES, MINUTES_KEPT, windowSets } from "./redis-keys";
+
+const MIN = 60_000;
+const B = BUCKET_MINUTES * MIN;
+
+describe("windowSets", () => {
+  test("for every head offset and every M ≤ 60, the sets cover exactly the window's minutes", () => {
+    const base = Date.UTC(2026, 0, 5, 12, 0);
+    for (let offset = 0; offset < BUCKET_MINUTES; offset++) {
+      const head = base + offset * MIN;
+      for (let m = 1; m <= MINUTES_KEPT; m++) {
+        const sets = windowSets(head, m);
+        const covered = [
+          ...sets.minutes,
+          // a bucket holds its minutes up to the head (none exist after it)
+          ...sets.buckets.flatMap((b) => Array.from({ length: BUCKET_MINUTES }, (_, i) => b + i * MIN)),
+        ]
+          .filter((x) => x <= head)
+          .sort((a, b) => a - b);
+        expect(covered).toEqual(Array.from({ length: m }, (_, i) => head - (m - 1 - i) * MIN));
+        expect(sets.buckets.every((b) => b % B === 0)).toBe(true);
+        expect(sets.minutes.length).toBeLessThan(BUCKET_MINUTES);
+        expect(sets.minutes.length + sets.buckets.length).toBeLessThanOrEqual(MINUTES_KEPT / BUCKET_MINUTES + 4);
+      }
+    }
+  });
+
+  test("a window never reads a bucket whose first minute is outside it", () => {
+    const head = Date.UTC(2026, 0, 5, 12, 3);
+    expect(windowSets(head, 1)).toEqual({ minutes: [head], buckets: [] });
+    expect(windowSets(head, 4)).toEqual({ minutes: [], buckets: [head - 3 * MIN] });
+    expect(windowSets(head, 6)).toEqual({ minutes: [head - 5 * MIN, head - 4 * MIN], buckets: [head - 3 * MIN] });
+  });
+});
