@@ -13,8 +13,11 @@ pg.types.setTypeParser(1700, (v) => Number(v));
 
 export function createPool(url: string, max = 10): pg.Pool {
   const pool = new pg.Pool({ connectionString: url, max, connectionTimeoutMillis: 5_000 });
-  // An idle client that loses its server emits 'error'; without a listener the process dies.
+  // A client that loses its server emits 'error'; without a listener the process dies. The pool
+  // listens to idle clients; a checked-out one (a cursor, a transaction waiting on Kafka or
+  // Redis) needs its own listener — its next query fails instead, and the caller retries.
   pool.on("error", () => {});
+  pool.on("connect", (client) => client.on("error", () => {}));
   return pool;
 }
 
