@@ -56,32 +56,26 @@ if maxm > head then
   head = maxm
 end
 
-local function touch(...)
-  for _, k in ipairs({...}) do redis.call('PEXPIRE', k, TTL) end
+-- The k (ad, clicks) pairs from ARGV[from] into a set for all countries and one for country c.
+local function add(all, own, countries, c, from, k)
+  redis.call('SADD', countries, c)
+  for j = from, from + 2 * k - 2, 2 do
+    redis.call('ZINCRBY', all, ARGV[j + 1], ARGV[j])
+    redis.call('ZINCRBY', own, ARGV[j + 1], ARGV[j])
+  end
+  for _, key in ipairs({all, own, countries}) do redis.call('PEXPIRE', key, TTL) end
 end
 i = first
 while i <= #ARGV do
   local m, c, k = tonumber(ARGV[i]), ARGV[i + 1], tonumber(ARGV[i + 2])
   if m > head - KEEP * M then
     local ms = string.format('%d', m)
-    local all, own, mc = mkey(ms, '*'), mkey(ms, c), tag .. ':mc:' .. ms
-    redis.call('SADD', mc, c)
-    for j = i + 3, i + 1 + 2 * k, 2 do
-      redis.call('ZINCRBY', all, ARGV[j + 1], ARGV[j])
-      redis.call('ZINCRBY', own, ARGV[j + 1], ARGV[j])
-    end
-    touch(all, own, mc)
+    add(mkey(ms, '*'), mkey(ms, c), tag .. ':mc:' .. ms, c, i + 3, k)
     -- A bucket whose first minute has left is never read again: leave it gone.
     local b = m - m % B
     if b > head - KEEP * M then
       local bs = string.format('%d', b)
-      local ball, bown, bc = bkey(bs, '*'), bkey(bs, c), tag .. ':bc:' .. bs
-      redis.call('SADD', bc, c)
-      for j = i + 3, i + 1 + 2 * k, 2 do
-        redis.call('ZINCRBY', ball, ARGV[j + 1], ARGV[j])
-        redis.call('ZINCRBY', bown, ARGV[j + 1], ARGV[j])
-      end
-      touch(ball, bown, bc)
+      add(bkey(bs, '*'), bkey(bs, c), tag .. ':bc:' .. bs, c, i + 3, k)
     end
   end
   i = i + 3 + 2 * k

@@ -1,9 +1,9 @@
-// Reads of the Redis live windows (see redis-keys.ts): a window of M minutes is the sum of its M
-// minute sets, never materialized. Top N over it is exact by the threshold algorithm (Fagin):
-// read the top k of every minute set, sum the candidates' exact scores over all sets, and stop
-// once the N-th candidate beats the largest total any unread ad could have (the sum of each
-// set's k-th score). Click traffic is skewed, so k = 2N nearly always suffices; flat traffic
-// grows k, and past a budget the sets are summed with ZUNIONSTORE (exact, slower).
+// Reads of the Redis live windows (see redis-keys.ts): a window of M minutes is the sum of its
+// minute and bucket sets (at most 16), never materialized. Top N over it is exact by the
+// threshold algorithm (Fagin): read the top k of every set, sum the candidates' exact scores over
+// all sets, and stop once the N-th candidate beats the largest total any unread ad could have
+// (the sum of each set's k-th score). Click traffic is skewed, so k = 2N nearly always suffices;
+// flat traffic grows k, and past a budget the sets are summed with ZUNIONSTORE (exact, slower).
 import { type AdCount, topN } from "@adclicks/core";
 import type { ChainableCommander, Redis, Result } from "ioredis";
 import { ALL_COUNTRIES, BUCKET_MINUTES, MINUTES_KEPT, type RedisKeys, windowSets } from "../redis-keys";
