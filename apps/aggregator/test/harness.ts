@@ -141,9 +141,10 @@ export async function compareLiveWindows(env: TestEnv, pool: pg.Pool, country?: 
   }
 }
 
+const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+
 /** Every compared window holds the same totals and the same top 100 in Redis as in Postgres. */
 export function liveWindowsMatch(c: Awaited<ReturnType<typeof compareLiveWindows>>): boolean {
-  const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
   return c.windows.every((w) => same(w.redis, w.postgres) && same(w.redisTop, w.postgresTop));
 }
 
@@ -159,8 +160,12 @@ export async function redisDiagnostics(env: TestEnv, pool: pg.Pool) {
       const bad: string[] = [];
       for (const ad of new Set([...r.keys(), ...p.keys()]))
         if (r.get(ad) !== p.get(ad)) bad.push(`${ad}:${r.get(ad)}/${p.get(ad)}`);
-      const topSame = JSON.stringify(w.redisTop) === JSON.stringify(w.postgresTop);
-      return { window: w.window, mismatches: bad.length, sample: bad.slice(0, 5), topSame };
+      return {
+        window: w.window,
+        mismatches: bad.length,
+        sample: bad.slice(0, 5),
+        topSame: same(w.redisTop, w.postgresTop),
+      };
     });
     return {
       meta: await redis.hgetall(keys.meta),

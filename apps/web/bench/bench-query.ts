@@ -12,7 +12,7 @@ import { migrateDatabase } from "@adclicks/db";
 import { createDb, createRedis, type Db } from "@adclicks/db/client";
 import { ensureRawPartitions, markMinutesFinal } from "@adclicks/db/fixtures";
 import { createApiKey } from "@adclicks/db/queries";
-import { BUCKET_MINUTES, MINUTES_KEPT, redisKeys } from "@adclicks/db/redis-keys";
+import { keptBucketOf, MINUTES_KEPT, redisKeys } from "@adclicks/db/redis-keys";
 import type { Redis } from "ioredis";
 import { BENCH_REDIS_PREFIX, benchDatabaseUrl, benchEnv, redisUrl, webServerEnv } from "./env";
 
@@ -127,15 +127,14 @@ async function loadRedis(redis: Redis, headMs: number): Promise<{ all: number; u
       const c = perMinuteOf[m] ?? 0;
       if (c === 0) continue;
       const minuteMs = headMs - m * MINUTE;
-      const b = minuteMs - (minuteMs % (BUCKET_MINUTES * MINUTE));
-      const bucketKept = b > headMs - MINUTES_KEPT * MINUTE;
+      const b = keptBucketOf(minuteMs, headMs);
       add(keys.minute(minuteMs), c, adId);
-      if (bucketKept) bump(keys.bucket(b), c);
+      if (b !== null) bump(keys.bucket(b), c);
       sizes.all++;
       const us = binomial(c, US_SHARE);
       if (us > 0) {
         add(keys.minute(minuteMs, "US"), us, adId);
-        if (bucketKept) bump(keys.bucket(b, "US"), us);
+        if (b !== null) bump(keys.bucket(b, "US"), us);
         sizes.us++;
       }
     }

@@ -5,7 +5,7 @@ import { randomUUID } from "node:crypto";
 import type { MinuteCounts } from "@adclicks/core";
 import type { Redis, Result } from "ioredis";
 import type pg from "pg";
-import { ALL_COUNTRIES, BUCKET_MINUTES, LIVE_TTL_MS, MINUTES_KEPT, type RedisKeys } from "./redis-keys";
+import { ALL_COUNTRIES, BUCKET_MS, keptBucketOf, LIVE_TTL_MS, MINUTES_KEPT, type RedisKeys } from "./redis-keys";
 
 const MINUTE_MS = 60_000;
 
@@ -37,7 +37,7 @@ while i <= #ARGV do
   i = i + 3 + 2 * tonumber(ARGV[i + 2])
 end
 
-local B = ${BUCKET_MINUTES} * M
+local B = ${BUCKET_MS}
 local function mkey(ms, c) return tag .. ':m:' .. ms .. ':' .. c end
 local function bkey(bs, c) return tag .. ':b:' .. bs .. ':' .. c end
 local function drop(countries, key)
@@ -195,10 +195,12 @@ export async function rebuildLiveWindows(
       client.release();
     }
     // Buckets are sums of their minute sets: let Redis add them up (no copy in this process).
-    const bucketMs = BUCKET_MINUTES * MINUTE_MS;
-    for (let b = head - (head % bucketMs); head > 0 && b > head - MINUTES_KEPT * MINUTE_MS; b -= bucketMs) {
-      const minutes = [...countriesOf.keys()].filter((m) => m >= b && m < b + bucketMs);
-      if (minutes.length === 0) continue;
+    const bucketsOf = new Map<number, number[]>();
+    for (const m of countriesOf.keys()) {
+      const b = keptBucketOf(m, head);
+      if (b !== null) bucketsOf.set(b, [...(bucketsOf.get(b) ?? []), m]);
+    }
+    for (const [b, minutes] of bucketsOf) {
       const countries = new Set(minutes.flatMap((m) => countriesOf.get(m) ?? []));
       const pipe = redis.pipeline();
       for (const c of [ALL_COUNTRIES, ...countries]) {

@@ -1,6 +1,6 @@
 // Unit tests of the live-window key plan: which minute and bucket sets add up to a window.
 import { describe, expect, test } from "vitest";
-import { BUCKET_MINUTES, MINUTES_KEPT, windowSets } from "./redis-keys";
+import { BUCKET_MINUTES, keptBucketOf, MINUTES_KEPT, windowSets } from "./redis-keys";
 
 const MIN = 60_000;
 const B = BUCKET_MINUTES * MIN;
@@ -32,5 +32,13 @@ describe("windowSets", () => {
     expect(windowSets(head, 1)).toEqual({ minutes: [head], buckets: [] });
     expect(windowSets(head, 4)).toEqual({ minutes: [], buckets: [head - 3 * MIN] });
     expect(windowSets(head, 6)).toEqual({ minutes: [head - 5 * MIN, head - 4 * MIN], buckets: [head - 3 * MIN] });
+  });
+
+  test("a minute counts into its bucket only while the bucket's first minute is kept", () => {
+    const head = Date.UTC(2026, 0, 5, 12, 3);
+    expect(keptBucketOf(head, head)).toBe(head - 3 * MIN);
+    // Kept minutes are 11:04..12:03: 11:04's bucket starts at 11:00, outside; 11:05 starts one.
+    expect(keptBucketOf(head - 59 * MIN, head)).toBeNull();
+    expect(keptBucketOf(head - 58 * MIN, head)).toBe(head - 58 * MIN);
   });
 });

@@ -26,6 +26,16 @@ export const BUCKET_MINUTES = 5;
 export const LIVE_TTL_MS = 25 * 60 * 60 * 1000;
 
 const MINUTE_MS = 60_000;
+export const BUCKET_MS = BUCKET_MINUTES * MINUTE_MS;
+
+/**
+ * The bucket a minute counts into at this head, or null once that bucket is no longer kept (its
+ * first minute has left the kept range, so no window reads it again). The apply script agrees.
+ */
+export function keptBucketOf(minuteMs: number, headMs: number): number | null {
+  const b = minuteMs - (minuteMs % BUCKET_MS);
+  return b > headMs - MINUTES_KEPT * MINUTE_MS ? b : null;
+}
 
 /**
  * The sets whose sum is the window of `minutes` minutes ending with `headMs`: minute sets up to
@@ -34,10 +44,9 @@ const MINUTE_MS = 60_000;
  */
 export function windowSets(headMs: number, minutes: number): { minutes: number[]; buckets: number[] } {
   const out = { minutes: [] as number[], buckets: [] as number[] };
-  const bucketMs = BUCKET_MINUTES * MINUTE_MS;
   let m = headMs - (minutes - 1) * MINUTE_MS;
-  for (; m <= headMs && m % bucketMs !== 0; m += MINUTE_MS) out.minutes.push(m);
-  for (; m <= headMs; m += bucketMs) out.buckets.push(m);
+  for (; m <= headMs && m % BUCKET_MS !== 0; m += MINUTE_MS) out.minutes.push(m);
+  for (; m <= headMs; m += BUCKET_MS) out.buckets.push(m);
   return out;
 }
 

@@ -6,7 +6,7 @@ import type { Click } from "@adclicks/core";
 import { sql } from "drizzle-orm";
 import type { Redis } from "ioredis";
 import type { Db } from "../client";
-import { ALL_COUNTRIES, BUCKET_MINUTES, MINUTES_KEPT, type RedisKeys } from "../redis-keys";
+import { ALL_COUNTRIES, keptBucketOf, MINUTES_KEPT, type RedisKeys } from "../redis-keys";
 import { floorMinute, HOUR_MS, MINUTE_MS } from "./types";
 
 /** A fixture click is a validated click of the core schema. */
@@ -113,9 +113,8 @@ export async function writeLiveWindows(
       const set = countriesByMinute.get(r.minuteMs) ?? new Set<string>();
       set.add(r.country);
       countriesByMinute.set(r.minuteMs, set);
-      // Buckets are kept while their first minute is.
-      const b = r.minuteMs - (r.minuteMs % (BUCKET_MINUTES * MINUTE_MS));
-      if (b > headMs - MINUTES_KEPT * MINUTE_MS) {
+      const b = keptBucketOf(r.minuteMs, headMs);
+      if (b !== null) {
         for (const c of [r.country, ALL_COUNTRIES]) bump(keys.bucket(b, c), r.adId, r.clicks);
       }
     }

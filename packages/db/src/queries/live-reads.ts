@@ -6,7 +6,7 @@
 // flat traffic grows k, and past a budget the sets are summed with ZUNIONSTORE (exact, slower).
 import { type AdCount, topN } from "@adclicks/core";
 import type { ChainableCommander, Redis, Result } from "ioredis";
-import { ALL_COUNTRIES, BUCKET_MINUTES, MINUTES_KEPT, type RedisKeys, windowSets } from "../redis-keys";
+import { ALL_COUNTRIES, BUCKET_MS, MINUTES_KEPT, type RedisKeys, windowSets } from "../redis-keys";
 import { MINUTE_MS } from "./types";
 
 // Resolves the window's sets from meta's head, read in the same atomic step as the data: minute
@@ -15,7 +15,7 @@ const WINDOW_KEYS_LUA = `
 local meta = redis.call('HMGET', KEYS[1], 'head', 'ready')
 if meta[2] ~= '1' or not meta[1] then return nil end
 local head, tag, W, c = tonumber(meta[1]), ARGV[1], tonumber(ARGV[2]), ARGV[3]
-local M, B = ${MINUTE_MS}, ${BUCKET_MINUTES * MINUTE_MS}
+local M, B = ${MINUTE_MS}, ${BUCKET_MS}
 local keys, cards = {}, {}
 local function add(kind, t)
   local key = tag .. ':' .. kind .. ':' .. string.format('%d', t) .. ':' .. c
