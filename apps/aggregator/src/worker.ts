@@ -6,6 +6,7 @@ import {
   type AggregatorOptions,
   type CheckpointPlan,
   ClickAggregator,
+  type Decision,
   isoMinute,
   MinuteCounts,
   mergeDisjointTopN,
@@ -25,7 +26,7 @@ import {
   type StoredCheckpoint,
   withMinuteToPublish,
 } from "@adclicks/db";
-import { deadLetterMessage, type TopicNames } from "@adclicks/kafka";
+import { createIdempotentProducer, deadLetterMessage, type TopicNames } from "@adclicks/kafka";
 import type { Redis } from "ioredis";
 import type { Consumer, EachBatchPayload, Kafka, Message, Producer } from "kafkajs";
 import type pg from "pg";
@@ -37,6 +38,28 @@ import * as metrics from "./metrics";
  * memory of a catch-up and how long one Lua call holds Redis.
  */
 const REDIS_APPLY_MAX_CELLS = 50_000;
+
+/**
+ * Cells of committed checkpoints kept in memory for Redis (~100 bytes each, under the heap cap);
+ * past it, the oldest are read back from the outbox.
+ */
+const UNAPPLIED_MAX_CELLS = 300_000;
+
+/**
+ * Records counted between two turns of the event loop. A fetch holds tens of thousands; without
+ * a break the checkpoint write and the Redis applies, running beside, wait for each batch to end
+ * at every round trip.
+ */
+const YIELD_EVERY = 2_048;
+
+/** Records received from kafkajs and not counted yet past which it waits before fetching more. */
+const MAX_QUEUED_MESSAGES = 50_000;
+
+/** Clicks counted but not yet in a checkpoint plan past which counting waits for the write in flight. */
+const MAX_UNPLANNED_CLICKS = 500_000;
+
+/** What one Redis apply did: moved a partition on, changed nothing, or found Redis not built. */
+type ApplyOutcome = "applied" | "idle" | "not_ready";
 
 export interface WorkerConfig {
   kafka: Kafka;
@@ -66,17 +89,26 @@ export class AggregatorWorker {
   // Read position per partition (the next offset we accept), and a gap we already re-sought.
   private readonly expected = new Map<number, number>();
   private readonly gapSeen = new Map<number, number>();
+  // Bumped at each seek or revocation of a partition: batches received before it are stale.
+  private readonly epochs = new Map<number, number>();
+  private queuedMessages = 0;
   // Dead letters buffered until the next checkpoint: sent (acks=all) before offsets move past them.
   private dlq: Message[] = [];
   // Redis progress: last seq applied per partition, and the outbox rows to delete at the next commit.
   private readonly appliedSeq = new Map<number, number>();
+  // Committed deltas not applied to Redis yet, per partition in seq order (copies of outbox rows).
+  private readonly unapplied = new Map<number, { seq: number; counts: MinuteCounts; cells: number }[]>();
+  private unappliedCells = 0;
   private appliedOutbox: { partition: number; seq: number }[] = [];
   private lastCheckpointAt = 0;
   private timer: NodeJS.Timeout | undefined;
   private stopping = false;
   private inflight: Promise<void> | undefined;
-  private redisSync: Promise<void> | undefined;
+  // One Redis sync per partition: while one builds its next call, Redis works on another's.
+  private readonly redisSyncs = new Map<number, Promise<void>>();
   private publishing: Promise<void> | undefined;
+  // Dead letters and published minutes share the idempotent producer: one send at a time.
+  private sending: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly cfg: WorkerConfig) {
     this.op = new ClickAggregator(cfg.operator);
@@ -90,7 +122,7 @@ export class AggregatorWorker {
       maxBytes: 4 * 1024 * 1024,
       maxWaitTimeInMs: 250,
     });
-    this.producer = cfg.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    this.producer = createIdempotentProducer(cfg.kafka);
   }
 
   async start(): Promise<void> {
@@ -112,12 +144,12 @@ export class AggregatorWorker {
       autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: 1,
-      eachBatch: (payload) => this.exclusive(() => this.onBatch(payload)),
+      eachBatch: (payload) => this.enqueueBatch(payload),
     });
     const tick = Math.max(25, Math.floor(this.cfg.checkpointIntervalMs / 2));
     this.timer = setInterval(() => {
-      if (this.stopping || Date.now() - this.lastCheckpointAt < this.cfg.checkpointIntervalMs) return;
-      this.exclusive(() => this.checkpoint()).catch((err) => this.log.error({ err }, "checkpoint failed"));
+      // A write in flight takes the next plan itself when it is done.
+      if (!this.stopping && !this.inflight && this.checkpointDue()) this.scheduleCheckpoint();
     }, tick);
     this.log.info({ group: this.cfg.group, topic: topics.clicks }, "aggregator started");
   }
@@ -131,11 +163,48 @@ export class AggregatorWorker {
     await this.exclusive(() => this.checkpoint(true)).catch((err) =>
       this.log.error({ err }, "final checkpoint failed"),
     );
-    await this.redisSync;
+    await Promise.all(this.redisSyncs.values());
     await this.publishing;
     await this.consumer.disconnect().catch(() => {});
     await this.producer.disconnect().catch(() => {});
     this.log.info("aggregator stopped");
+  }
+
+  /**
+   * Takes a batch from kafkajs and counts it in the background: kafkajs fetches the next only once
+   * eachBatch returns, so waiting here would leave the worker idle for every fetch. Its position
+   * moves past the batch at once; ours (`expected`) moves as batches are counted, and batches
+   * from before one of our seeks are dropped by their epoch.
+   */
+  private async enqueueBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch } = payload;
+    const last = batch.messages.at(-1)?.offset;
+    if (last !== undefined) payload.resolveOffset(last);
+    const epoch = this.epochs.get(batch.partition) ?? 0;
+    const n = batch.messages.length;
+    this.queuedMessages += n;
+    const run = this.exclusive(() => this.onBatch(payload, epoch)).finally(() => {
+      this.queuedMessages -= n;
+    });
+    if (this.queuedMessages > MAX_QUEUED_MESSAGES) await run;
+    else run.catch((err) => this.log.error({ err: String(err), partition: batch.partition }, "batch failed"));
+  }
+
+  /** Forgets a partition's uncheckpointed state (revoked or fenced); queued batches of it go stale. */
+  private forget(p: number): void {
+    this.op.revoke(p);
+    this.expected.delete(p);
+    this.dropUnapplied(p);
+    this.bumpEpoch(p);
+  }
+
+  private seek(p: number, offset: number): void {
+    this.bumpEpoch(p);
+    this.consumer.seek({ topic: this.cfg.topics.clicks, partition: p, offset: String(offset) });
+  }
+
+  private bumpEpoch(p: number): void {
+    this.epochs.set(p, (this.epochs.get(p) ?? 0) + 1);
   }
 
   private exclusive<T>(fn: () => Promise<T>): Promise<T> {
@@ -154,8 +223,7 @@ export class AggregatorWorker {
     for (const p of this.op.owned()) {
       if (!assigned.has(p)) {
         // Uncheckpointed counts are dropped: the new owner re-reads them from the stored offset.
-        this.op.revoke(p);
-        this.expected.delete(p);
+        this.forget(p);
         metrics.consumerLag.remove(String(p));
       }
     }
@@ -175,14 +243,15 @@ export class AggregatorWorker {
     const start = this.op.assign(p, stored, Date.now());
     this.expected.set(p, start);
     this.appliedSeq.delete(p);
+    this.dropUnapplied(p);
     this.log.info({ partition: p, start, checkpoint: stored }, "partition resumed from Postgres checkpoint");
-    this.consumer.seek({ topic: this.cfg.topics.clicks, partition: p, offset: String(start) });
+    this.seek(p, start);
   }
 
-  private async onBatch({ batch, resolveOffset, heartbeat, isStale }: EachBatchPayload): Promise<void> {
+  private async onBatch({ batch, heartbeat, isStale }: EachBatchPayload, epoch: number): Promise<void> {
     const p = batch.partition;
     const topic = this.cfg.topics.clicks;
-    if (this.stopping || isStale()) return;
+    if (this.stopping || isStale() || epoch !== (this.epochs.get(p) ?? 0)) return;
     if (!this.expected.has(p)) {
       // A batch before (or instead of) the assignment event: take the partition over now.
       const stored = await this.retry("load checkpoints", () => loadCheckpoints(this.cfg.pool, this.cfg.group, topic));
@@ -197,19 +266,26 @@ export class AggregatorWorker {
       // Fetched from a position other than ours (a stale fetch): go back once. A gap that is
       // still there after that is real (transaction markers), and is accepted.
       this.gapSeen.set(p, next);
-      this.consumer.seek({ topic, partition: p, offset: String(next) });
+      this.seek(p, next);
       return;
     }
     const now = Date.now();
-    let last: string | undefined;
-    for (const m of msgs) {
-      last = m.offset;
+    // Counted here and added to the metric once per batch: a labelled inc per event costs more
+    // than the event's dedup.
+    const decisions = new Map<Decision["kind"], number>();
+    for (let i = 0; i < msgs.length; i++) {
+      if (i > 0 && i % YIELD_EVERY === 0) {
+        await new Promise((resolve) => setImmediate(resolve));
+        // Revoked or fenced meanwhile (a checkpoint write failed): its takeover re-reads it.
+        if (!this.expected.has(p)) return;
+        if (this.stopping) break;
+      }
+      const m = msgs[i]!;
       const offset = Number(m.offset);
       if (offset < next) continue;
-      const value = m.value === null ? null : m.value.toString("utf8");
-      const d = this.op.process(p, offset, value, now, Number(m.timestamp) || now);
+      const d = this.op.process(p, offset, m.value, now, Number(m.timestamp) || now);
       next = offset + 1;
-      metrics.events.inc({ decision: d.kind });
+      decisions.set(d.kind, (decisions.get(d.kind) ?? 0) + 1);
       if (d.kind === "rejected") {
         metrics.deadLetters.inc({ reason: d.reason });
         this.dlq.push(
@@ -226,19 +302,32 @@ export class AggregatorWorker {
         );
       }
     }
+    for (const [decision, n] of decisions) metrics.events.inc({ decision }, n);
     this.expected.set(p, next);
-    if (last !== undefined) resolveOffset(last);
     metrics.consumerLag.set({ partition: String(p) }, Math.max(0, Number(batch.highWatermark) - next));
-    if (Date.now() - this.lastCheckpointAt >= this.cfg.checkpointIntervalMs) await this.checkpoint();
+    if (this.checkpointDue()) await this.checkpoint();
     await heartbeat();
+  }
+
+  private checkpointDue(): boolean {
+    return Date.now() - this.lastCheckpointAt >= this.cfg.checkpointIntervalMs;
+  }
+
+  private scheduleCheckpoint(): void {
+    this.exclusive(() => this.checkpoint()).catch((err) => this.log.error({ err }, "checkpoint failed"));
   }
 
   /**
    * Takes a checkpoint plan and writes it in the background, so the next batches are counted
-   * while Postgres works; at most one write is in flight (that is the backpressure).
+   * while Postgres works. One write is in flight at a time: a plan that falls due meanwhile is
+   * taken when it is done, and counting goes on until MAX_UNPLANNED_CLICKS piled up (that is the
+   * backpressure) or `wait` asks for a checkpoint now.
    */
   private async checkpoint(wait = false): Promise<void> {
-    if (this.inflight) await this.inflight;
+    if (this.inflight) {
+      if (!wait && this.op.unplannedClicks() < MAX_UNPLANNED_CLICKS) return;
+      await this.inflight;
+    }
     this.lastCheckpointAt = Date.now();
     const deadLetters = this.dlq;
     this.dlq = [];
@@ -246,13 +335,11 @@ export class AggregatorWorker {
     const write = this.writeCheckpoint(plan, deadLetters).catch((err) => {
       // The plan's counts are gone with it: every partition restarts from its stored checkpoint.
       this.log.error({ err: String(err) }, "checkpoint write failed; re-reading from the stored checkpoints");
-      for (const p of this.op.owned()) {
-        this.op.revoke(p);
-        this.expected.delete(p);
-      }
+      for (const p of this.op.owned()) this.forget(p);
     });
     this.inflight = write.finally(() => {
       this.inflight = undefined;
+      if (!this.stopping && this.checkpointDue()) this.scheduleCheckpoint();
     });
     if (wait) await this.inflight;
   }
@@ -260,9 +347,7 @@ export class AggregatorWorker {
   private async writeCheckpoint(plan: CheckpointPlan, deadLetters: Message[]): Promise<void> {
     if (deadLetters.length > 0) {
       // Before the offsets move past them: a rejected event is never lost.
-      await this.retry("send dead letters", () =>
-        this.producer.send({ topic: this.cfg.topics.deadLetters, acks: -1, messages: deadLetters }),
-      );
+      await this.retry("send dead letters", () => this.send(this.cfg.topics.deadLetters, deadLetters));
     }
     // A copy: syncRedis appends while the commit runs, and those rows are not in this delete.
     const applied = [...this.appliedOutbox];
@@ -283,10 +368,7 @@ export class AggregatorWorker {
       metrics.checkpointFailures.inc({ kind: "fenced" });
       this.log.warn({ partitions: err.partitions }, "checkpoint fenced: partitions re-initialize from Postgres");
       // Everything counted for them since the stored checkpoint is dropped and re-read.
-      for (const p of err.partitions) {
-        this.op.revoke(p);
-        this.expected.delete(p);
-      }
+      for (const p of err.partitions) this.forget(p);
       return;
     }
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
@@ -313,6 +395,7 @@ export class AggregatorWorker {
     }
     this.appliedOutbox = this.appliedOutbox.slice(applied.length);
     this.op.committed(plan);
+    for (const pp of plan.partitions) this.remember(pp.partition, pp.seq, pp.counts);
     const now = Date.now();
     for (const cp of result.checkpoints.values()) this.op.observeRemote(cp.partition, cp.maxEventMs, cp.updatedAtMs);
     if (plan.watermark !== undefined) metrics.watermarkSeconds.set(plan.watermark / 1000);
@@ -330,10 +413,32 @@ export class AggregatorWorker {
     this.kickPublish();
   }
 
+  /** Keeps a committed checkpoint's deltas for Redis; past the budget the oldest are left to the outbox. */
+  private remember(p: number, seq: number, counts: MinuteCounts): void {
+    if (!this.op.owned().includes(p)) return;
+    let queue = this.unapplied.get(p);
+    if (!queue) {
+      queue = [];
+      this.unapplied.set(p, queue);
+    }
+    const cells = counts.size;
+    queue.push({ seq, counts, cells });
+    this.unappliedCells += cells;
+    for (const entries of this.unapplied.values()) {
+      while (this.unappliedCells > UNAPPLIED_MAX_CELLS && entries.length > 0)
+        this.unappliedCells -= entries.shift()!.cells;
+    }
+  }
+
+  /** Starts a Redis sync for every owned partition that has none running. */
   private kickRedis(): void {
-    this.redisSync ??= this.syncRedis().finally(() => {
-      this.redisSync = undefined;
-    });
+    for (const p of this.op.owned()) {
+      if (this.redisSyncs.has(p)) continue;
+      this.redisSyncs.set(
+        p,
+        this.syncRedis(p).finally(() => this.redisSyncs.delete(p)),
+      );
+    }
   }
 
   private kickPublish(): void {
@@ -343,56 +448,101 @@ export class AggregatorWorker {
   }
 
   /**
-   * Applies committed deltas to Redis, read back from the outbox in seq order per partition:
-   * memory stays bounded however far Redis falls behind, and a previous owner's unapplied
-   * checkpoints are picked up the same way as ours. When Redis is behind, consecutive
-   * checkpoints are merged into one apply: a cell counted in several costs one update.
+   * Applies a partition's committed deltas to Redis exactly once, in seq order. Those of our own
+   * recent checkpoints come from memory (`unapplied`); whatever memory lacks (a previous owner's
+   * checkpoints, ours from before a restart, or a backlog past UNAPPLIED_MAX_CELLS) is read back
+   * from the outbox. Each call holds Redis for one partition's share of a checkpoint.
    */
-  private async syncRedis(): Promise<void> {
-    const { pool, redis, keys, group } = this.cfg;
+  private async syncRedis(p: number): Promise<void> {
     try {
-      for (;;) {
-        const rows = await loadOutbox(pool, group, this.op.owned(), this.appliedSeq);
-        if (rows.length === 0) return;
-        const merged = new MinuteCounts();
-        const ranges = new Map<number, SeqRange>();
-        for (const row of rows) {
-          const range = ranges.get(row.partition);
-          // Rows come sorted by (partition, seq); a hole means a later pass takes the rest.
-          if (range && row.seq !== range.toSeq + 1) continue;
-          if (ranges.size > 0 && merged.size >= REDIS_APPLY_MAX_CELLS) break;
-          decodeOutboxDeltas(row.deltas, merged);
-          if (range) range.toSeq = row.seq;
-          else ranges.set(row.partition, { partition: row.partition, fromSeq: row.seq, toSeq: row.seq });
-        }
-        const r = await applyDeltas(redis, keys, group, [...ranges.values()], merged);
-        metrics.redisApplies.inc({ result: r.kind });
-        if (r.kind === "not_ready") {
+      while (!this.stopping) {
+        const head = this.unapplied.get(p)?.[0];
+        const last = this.appliedSeq.get(p);
+        let result: ApplyOutcome;
+        if (head && (last === undefined || head.seq === last + 1)) result = await this.applyFromMemory(p);
+        else if (last === undefined || last < this.op.committedSeq(p)) result = await this.applyFromOutbox(p);
+        else return;
+        if (result === "not_ready") {
           await this.ensureLiveWindows();
           return;
         }
-        if (r.kind === "mismatch") {
-          // Applied already (a rebuild, or a previous owner) or an older checkpoint is missing:
-          // continue from what Redis says; on a gap, the next pass (next checkpoint) retries.
-          let gap = false;
-          for (const [p, last] of r.lastApplied) {
-            if (last < (ranges.get(p)?.fromSeq ?? 0) - 1) gap = true;
-            this.appliedSeq.set(p, last);
-            if (last > 0) this.appliedOutbox.push({ partition: p, seq: last });
-          }
-          if (gap) return;
-          continue;
-        }
-        for (const range of ranges.values()) {
-          this.appliedSeq.set(range.partition, range.toSeq);
-          this.appliedOutbox.push({ partition: range.partition, seq: range.toSeq });
-        }
-        if (this.stopping) return;
+        // Nothing moved (a gap only the next checkpoint fills, or an empty outbox).
+        if (result === "idle") return;
       }
     } catch (err) {
       metrics.redisApplies.inc({ result: "error" });
-      this.log.warn({ err: String(err) }, "redis apply failed; will retry");
+      this.log.warn({ err: String(err), partition: p }, "redis apply failed; will retry");
     }
+  }
+
+  /** Applies the consecutive checkpoints of `p` held in memory, merged up to a cell budget. */
+  private async applyFromMemory(p: number): Promise<ApplyOutcome> {
+    const queue = this.unapplied.get(p) ?? [];
+    const first = queue[0];
+    if (!first) return "idle";
+    let counts = first.counts;
+    let cells = first.cells;
+    let toSeq = first.seq;
+    for (
+      let i = 1;
+      i < queue.length && queue[i]!.seq === toSeq + 1 && cells + queue[i]!.cells <= REDIS_APPLY_MAX_CELLS;
+      i++
+    ) {
+      if (counts === first.counts) {
+        counts = new MinuteCounts();
+        counts.mergeFrom(first.counts);
+      }
+      counts.mergeFrom(queue[i]!.counts);
+      cells += queue[i]!.cells;
+      toSeq = queue[i]!.seq;
+    }
+    return this.apply([{ partition: p, fromSeq: first.seq, toSeq }], counts);
+  }
+
+  /** Applies the partition's outbox rows above what Redis has, consecutive ones merged. */
+  private async applyFromOutbox(p: number): Promise<ApplyOutcome> {
+    const rows = await loadOutbox(this.cfg.pool, this.cfg.group, [p], this.appliedSeq);
+    const first = rows[0];
+    if (!first) {
+      // Nothing stored past what we think Redis has: then Redis has more (a rebuild took newer
+      // seqs); the in-memory deltas will ask it.
+      return this.unapplied.get(p)?.length && this.appliedSeq.delete(p) ? "applied" : "idle";
+    }
+    const merged = new MinuteCounts();
+    let toSeq = first.seq - 1;
+    for (const row of rows) {
+      // A hole (a row not written yet) ends the run; a later pass takes the rest.
+      if (row.seq !== toSeq + 1 || (toSeq >= first.seq && merged.size >= REDIS_APPLY_MAX_CELLS)) break;
+      decodeOutboxDeltas(row.deltas, merged);
+      toSeq = row.seq;
+    }
+    return this.apply([{ partition: p, fromSeq: first.seq, toSeq }], merged);
+  }
+
+  /**
+   * One apply: on success, or when Redis says it has these seqs already, the partitions move on;
+   * a seq missing in Redis (a gap) leaves them to the outbox.
+   */
+  private async apply(ranges: SeqRange[], counts: MinuteCounts): Promise<ApplyOutcome> {
+    const r = await applyDeltas(this.cfg.redis, this.cfg.keys, this.cfg.group, ranges, counts);
+    metrics.redisApplies.inc({ result: r.kind });
+    if (r.kind === "not_ready") return "not_ready";
+    const applied = r.kind === "applied" ? new Map(ranges.map((x) => [x.partition, x.toSeq])) : r.lastApplied;
+    let moved = r.kind === "applied";
+    for (const [p, last] of applied) {
+      if (last > (this.appliedSeq.get(p) ?? -1)) moved = true;
+      this.appliedSeq.set(p, last);
+      if (last > 0) this.appliedOutbox.push({ partition: p, seq: last });
+      this.dropUnapplied(p, last);
+    }
+    return moved ? "applied" : "idle";
+  }
+
+  /** Forgets the in-memory deltas of `p` up to `seq` (all of them when seq is undefined). */
+  private dropUnapplied(p: number, seq?: number): void {
+    const queue = this.unapplied.get(p);
+    if (!queue) return;
+    while (queue.length > 0 && (seq === undefined || queue[0]!.seq <= seq)) this.unappliedCells -= queue.shift()!.cells;
   }
 
   private async ensureLiveWindows(): Promise<void> {
@@ -409,7 +559,7 @@ export class AggregatorWorker {
 
   /** Publishes final minutes (and republishes corrected ones) to the compacted counts topic. */
   private async publishFinalMinutes(): Promise<void> {
-    const send = (messages: Message[]) => this.producer.send({ topic: this.cfg.topics.counts, acks: -1, messages });
+    const send = (messages: Message[]) => this.send(this.cfg.topics.counts, messages);
     try {
       for (;;) {
         const done = await withMinuteToPublish(this.cfg.pool, this.cfg.publishBatch, async (m) => {
@@ -454,6 +604,16 @@ export class AggregatorWorker {
       // Unpublished minutes stay marked in Postgres and are retried on the next checkpoint.
       this.log.warn({ err: String(err) }, "publishing final minutes failed; will retry");
     }
+  }
+
+  /**
+   * Sends with acks=all, after any send in flight: a second request on an idempotent producer
+   * could take over the sequence numbers of a failed first one (see createIdempotentProducer).
+   */
+  private send(topic: string, messages: Message[]): Promise<unknown> {
+    const run = this.sending.then(() => this.producer.send({ topic, acks: -1, messages }));
+    this.sending = run.catch(() => {});
+    return run;
   }
 
   /** Retries an operation with capped exponential backoff; never gives up while running. */

@@ -235,3 +235,32 @@ describe("assignment", () => {
     expect(h.op.advance(at(0, 20)).finalBefore).toBe(at(4));
   });
 });
+
+describe("records as bytes and as text", () => {
+  test("the fast path and parseClick decide a mixed log identically", () => {
+    const ids = Array.from({ length: 50 }, () => randomUUID());
+    const log: string[] = [];
+    for (let i = 0; i < 2_000; i++) {
+      const ts = at(0, (i * 7) % 170) + (i % 13 === 0 ? -40_000 : 0);
+      const click = {
+        event_id: i % 9 === 0 ? ids[i % ids.length]!.toUpperCase() : (ids[i % ids.length] ?? randomUUID()),
+        ad_id: `ad-${i % 37}`,
+        click_timestamp: i % 2 === 0 ? ts : new Date(ts).toISOString(),
+        user_id: `u-${i}`,
+        ip: i % 5 === 0 ? "2001:db8::1" : "10.0.0.1",
+        country: ["US", "de", "XX", "JP"][i % 4],
+      };
+      const text = JSON.stringify(click);
+      log.push(i % 11 === 0 ? text.slice(0, 30) : i % 17 === 0 ? ` ${text.replace(",", ", ")}` : text);
+    }
+    const run = (values: "bytes" | "text") => {
+      const h = new AggregatorHarness({ now: at(3), values });
+      const decisions = log.map((line) => h.feed(0, line));
+      return { decisions, counts: totals(h.checkpoint()) };
+    };
+    const bytes = run("bytes");
+    expect(bytes).toEqual(run("text"));
+    // Every kind of decision was exercised.
+    expect(new Set(bytes.decisions.map((d) => d.kind))).toEqual(new Set(["counted", "duplicate", "rejected"]));
+  });
+});

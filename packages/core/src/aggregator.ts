@@ -1,9 +1,11 @@
 // The aggregation operator, pure: parse → validate → dedup → window → count, per partition,
 // with decisions returned as values. The worker (apps/aggregator) carries out the I/O: it
 // feeds Kafka records in, and writes checkpoint plans to Postgres and Redis.
-import { type ParseResult, parseClick, type RejectReason, type ValidateOptions } from "./click";
+import { parseClick, type RejectReason, type ValidateOptions } from "./click";
+import { newScannedClick, scanClick } from "./click-scan";
 import { MinuteCounts } from "./counts";
 import { DEFAULT_DEDUP_HORIZON_MS, PartitionDeduper } from "./dedup";
+import { uuidWords } from "./id-set";
 import { MINUTE_MS, minuteOf } from "./time";
 import { type WatermarkOptions, WatermarkTracker } from "./watermark";
 
@@ -75,6 +77,9 @@ export class ClickAggregator {
   private finalBefore: number | undefined;
   /** Minutes seen since they were last fired, so a fire names real minutes only. */
   private readonly openMinutes = new Set<number>();
+  /** The click being processed (transient, reused: no object per click). */
+  private readonly click = newScannedClick();
+  private readonly utf8 = new TextDecoder();
 
   constructor(opts: AggregatorOptions = {}) {
     this.watermarks = new WatermarkTracker(opts);
@@ -125,26 +130,44 @@ export class ClickAggregator {
   }
 
   /**
-   * `nowMs` is the wall clock (idleness); `recordTimeMs`, the record's own timestamp in the log,
-   * judges "too far in the future / too old", so a replay decides exactly as the first read did.
+   * `value` is the record's value: its bytes as Kafka holds them, or its text. `nowMs` is the wall
+   * clock (idleness); `recordTimeMs`, the record's own timestamp in the log, judges "too far in
+   * the future / too old", so a replay decides exactly as the first read did.
    */
-  process(partition: number, offset: number, value: string | null, nowMs: number, recordTimeMs = nowMs): Decision {
+  process(
+    partition: number,
+    offset: number,
+    value: Uint8Array | string | null,
+    nowMs: number,
+    recordTimeMs = nowMs,
+  ): Decision {
     const p = this.parts.get(partition);
     if (!p) return { kind: "skipped" };
     if (offset < p.replayFrom) return { kind: "skipped" };
     const replaying = offset < p.replayUntil;
     if (!replaying && offset < p.nextOffset) return { kind: "skipped" };
-    this.validate.nowMs = recordTimeMs;
-    const parsed: ParseResult =
-      value === null ? { ok: false, reason: "malformed_json" } : parseClick(value, this.validate);
     if (!replaying) {
       p.nextOffset = offset + 1;
       p.dirty = true;
     }
-    if (!parsed.ok)
-      return replaying ? { kind: "replayed" } : { kind: "rejected", reason: parsed.reason, detail: parsed.detail };
-    const c = parsed.click;
-    const duplicate = p.deduper.check(c.eventId, c.ts, offset);
+    this.validate.nowMs = recordTimeMs;
+    const c = this.click;
+    // Bytes take the fast path; whatever it is unsure of, parseClick decides (same answers).
+    if (!(value instanceof Uint8Array && scanClick(value, this.validate, c))) {
+      const text = value === null || typeof value === "string" ? value : this.utf8.decode(value);
+      const parsed = text === null ? null : parseClick(text, this.validate);
+      if (parsed === null || !parsed.ok) {
+        if (replaying) return { kind: "replayed" };
+        return parsed === null
+          ? { kind: "rejected", reason: "malformed_json" }
+          : { kind: "rejected", reason: parsed.reason, detail: parsed.detail };
+      }
+      uuidWords(parsed.click.eventId, c.idWords);
+      c.adId = parsed.click.adId;
+      c.ts = parsed.click.ts;
+      c.country = parsed.click.country;
+    }
+    const duplicate = p.deduper.check(c.idWords, c.ts, offset);
     if (replaying) return { kind: "replayed" };
     this.watermarks.observe(partition, c.ts, nowMs);
     if (duplicate) return { kind: "duplicate" };
@@ -214,6 +237,18 @@ export class ClickAggregator {
       p.replayFrom = Math.max(p.replayFrom, pp.nextOffset);
       p.replayUntil = Math.max(p.replayUntil, pp.nextOffset);
     }
+  }
+
+  /** The seq of the partition's last durable checkpoint (0 before the first; -1 if not owned). */
+  committedSeq(partition: number): number {
+    return this.parts.get(partition)?.seq ?? -1;
+  }
+
+  /** Clicks counted since the last plan (they are in no checkpoint yet). */
+  unplannedClicks(): number {
+    let n = 0;
+    for (const p of this.parts.values()) n += p.counts.clicks;
+    return n;
   }
 
   dedupStats(): { ids: number; bytes: number } {

@@ -48,6 +48,12 @@ export class MinuteCounts {
     return [...this.cells.keys()].sort((a, b) => a - b);
   }
 
+  /** The cells by (minute, country): the per-ad map of each group, not to be changed. */
+  *groups(): IterableIterator<[minute: number, country: string, byAd: ReadonlyMap<string, number>]> {
+    for (const [minute, byCountry] of this.cells)
+      for (const [country, byAd] of byCountry) yield [minute, country, byAd];
+  }
+
   *deltas(): IterableIterator<CountDelta> {
     for (const [minute, byCountry] of this.cells)
       for (const [country, byAd] of byCountry)

@@ -3,59 +3,54 @@
 // Semantics (deterministic in the partition's log, so a restart can rebuild it by re-reading):
 // an event is a duplicate iff an earlier event of the partition with the same id falls in an
 // event-time minute >= minuteOf(maxEventTime - horizon), maxEventTime being the partition's
-// largest event time so far (this event included). Ids live in one IdSet per event-time minute;
-// a whole minute is dropped once it is behind the horizon.
-import { IdSet, uuidWords } from "./id-set";
+// largest event time so far (this event included). Ids live in one table, tagged with their
+// minute; a whole minute drops out once it is behind the horizon.
+import { ExpiringIdSet } from "./id-set";
 import { MINUTE_MS, minuteOf } from "./time";
 
 export const DEFAULT_DEDUP_HORIZON_MS = 10 * MINUTE_MS;
 
-interface Bucket {
-  ids: IdSet;
-  /** Smallest log offset of an id in this bucket: where a rebuild must start re-reading. */
+interface MinuteStats {
+  ids: number;
+  /** Smallest log offset of an id in this minute: where a rebuild must start re-reading. */
   minOffset: number;
 }
 
 export class PartitionDeduper {
-  private readonly buckets = new Map<number, Bucket>();
+  private readonly ids = new ExpiringIdSet(4096);
+  /** Per minute number (epoch ms / 60 000) still inside the horizon. */
+  private readonly minutes = new Map<number, MinuteStats>();
   private maxTs = Number.NEGATIVE_INFINITY;
-  private readonly words = new Uint32Array(4);
+  /** Minute number of the oldest minute still inside the horizon. */
+  private floor = Number.NEGATIVE_INFINITY;
 
   constructor(readonly horizonMs = DEFAULT_DEDUP_HORIZON_MS) {}
 
-  /** Oldest minute still inside the horizon. */
-  private get floor(): number {
-    return minuteOf(this.maxTs - this.horizonMs);
-  }
-
   /**
-   * Records the event and says whether it is a duplicate. Events older than the horizon are
-   * never duplicates (nothing older is remembered) and are not remembered either.
+   * Records the event (its id as uuidWords gives it) and says whether it is a duplicate. Events
+   * older than the horizon are never duplicates (nothing older is remembered) and are not
+   * remembered either.
    */
-  check(eventId: string, ts: number, offset: number): boolean {
+  check(idWords: Uint32Array, ts: number, offset: number): boolean {
     if (ts > this.maxTs) {
-      const before = this.floor;
       this.maxTs = ts;
-      if (this.floor > before) this.evict();
+      const floor = minuteOf(ts - this.horizonMs) / MINUTE_MS;
+      if (floor > this.floor) {
+        this.floor = floor;
+        for (const m of this.minutes.keys()) if (m < floor) this.minutes.delete(m);
+      }
     }
-    const w = this.words;
-    uuidWords(eventId, w);
-    for (const b of this.buckets.values()) if (b.ids.has(w)) return true;
-    const minute = minuteOf(ts);
+    const minute = minuteOf(ts) / MINUTE_MS;
+    // The floor is -∞ until the first event: minute numbers are non-negative.
+    if (this.ids.seenOrAdd(idWords, minute, Math.max(0, this.floor))) return true;
     if (minute < this.floor) return false;
-    let bucket = this.buckets.get(minute);
-    if (!bucket) {
-      bucket = { ids: new IdSet(4096), minOffset: offset };
-      this.buckets.set(minute, bucket);
+    const stats = this.minutes.get(minute);
+    if (!stats) this.minutes.set(minute, { ids: 1, minOffset: offset });
+    else {
+      stats.ids++;
+      if (offset < stats.minOffset) stats.minOffset = offset;
     }
-    bucket.ids.add(w);
-    if (offset < bucket.minOffset) bucket.minOffset = offset;
     return false;
-  }
-
-  private evict(): void {
-    const floor = this.floor;
-    for (const m of this.buckets.keys()) if (m < floor) this.buckets.delete(m);
   }
 
   /**
@@ -64,6 +59,7 @@ export class PartitionDeduper {
    */
   restoreMaxEventTime(maxTs: number): void {
     this.maxTs = maxTs;
+    this.floor = minuteOf(maxTs - this.horizonMs) / MINUTE_MS;
   }
 
   get maxEventTime(): number {
@@ -73,19 +69,17 @@ export class PartitionDeduper {
   /** Offset to re-read from to rebuild this state exactly, or undefined if it holds nothing. */
   rebuildFromOffset(): number | undefined {
     let min: number | undefined;
-    for (const b of this.buckets.values()) if (min === undefined || b.minOffset < min) min = b.minOffset;
+    for (const s of this.minutes.values()) if (min === undefined || s.minOffset < min) min = s.minOffset;
     return min;
   }
 
   get size(): number {
     let n = 0;
-    for (const b of this.buckets.values()) n += b.ids.size;
+    for (const s of this.minutes.values()) n += s.ids;
     return n;
   }
 
   get bytes(): number {
-    let n = 0;
-    for (const b of this.buckets.values()) n += b.ids.bytes;
-    return n;
+    return this.ids.bytes;
   }
 }

@@ -1,32 +1,44 @@
-// The typed-array id set: membership across growth, and no false positives.
+// The expiring id set: membership across growth and sweeps, expiry by minute, no false positives.
 import { randomUUID } from "node:crypto";
 import { expect, test } from "vitest";
-import { IdSet, uuidWords } from "./id-set";
+import { ExpiringIdSet, uuidWords } from "./id-set";
+
+const words = (id: string) => {
+  const w = new Uint32Array(4);
+  uuidWords(id, w);
+  return w;
+};
 
 test("remembers every id it was given and nothing else, across many resizes", () => {
-  const set = new IdSet(4);
-  const w = new Uint32Array(4);
-  const ids = Array.from({ length: 50_000 }, () => randomUUID());
-  for (const id of ids) {
-    uuidWords(id, w);
-    expect(set.add(w)).toBe(true);
-  }
-  expect(set.size).toBe(50_000);
-  for (const id of ids) {
-    uuidWords(id, w);
-    expect(set.add(w)).toBe(false);
-  }
-  for (let i = 0; i < 50_000; i++) {
-    uuidWords(randomUUID(), w);
-    expect(set.has(w)).toBe(false);
-  }
-  expect(set.bytes).toBeLessThan(50_000 * 60);
+  const set = new ExpiringIdSet(4);
+  const ids = Array.from({ length: 50_000 }, () => words(randomUUID()));
+  for (const w of ids) expect(set.seenOrAdd(w, 100, 100)).toBe(false);
+  for (const w of ids) expect(set.seenOrAdd(w, 100, 100)).toBe(true);
+  for (let i = 0; i < 50_000; i++) expect(set.seenOrAdd(words(randomUUID()), 99, 100)).toBe(false);
+  expect(set.bytes).toBeLessThanOrEqual(50_000 * 53);
+});
+
+test("ids of minutes before the floor are gone, and their slots are taken again", () => {
+  const set = new ExpiringIdSet(16);
+  const byMinute = Array.from({ length: 30 }, () => Array.from({ length: 2_000 }, () => words(randomUUID())));
+  // A sliding horizon of 5 minutes over 30 minutes of ids: memory follows the live ids only.
+  byMinute.forEach((ids, minute) => {
+    const floor = Math.max(0, minute - 4);
+    for (const w of ids) expect(set.seenOrAdd(w, minute, floor)).toBe(false);
+    for (const [old, oldIds] of byMinute.slice(0, minute + 1).entries()) {
+      const w = oldIds[(minute * 7) % oldIds.length]!;
+      expect([old, set.seenOrAdd(w, old, floor)]).toEqual([old, old >= floor]);
+    }
+  });
+  expect(set.bytes).toBeLessThan(4 * 5 * 2_000 * 20 * 1.01);
+  // An expired id is not seen, and is not added for an expired minute either.
+  const gone = byMinute[0]![1]!;
+  expect(set.seenOrAdd(gone, 0, 26)).toBe(false);
+  expect(set.seenOrAdd(gone, 0, 26)).toBe(false);
+  expect(set.seenOrAdd(gone, 29, 26)).toBe(false);
+  expect(set.seenOrAdd(gone, 29, 26)).toBe(true);
 });
 
 test("case and dashes do not change an id", () => {
-  const a = new Uint32Array(4);
-  const b = new Uint32Array(4);
-  uuidWords("7F3C1A52-9F0E-4C7E-B0A5-3A8A1F9C2D11", a);
-  uuidWords("7f3c1a529f0e4c7eb0a53a8a1f9c2d11", b);
-  expect([...a]).toEqual([...b]);
+  expect([...words("7F3C1A52-9F0E-4C7E-B0A5-3A8A1F9C2D11")]).toEqual([...words("7f3c1a529f0e4c7eb0a53a8a1f9c2d11")]);
 });

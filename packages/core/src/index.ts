@@ -1,6 +1,7 @@
 // Public surface of @adclicks/core: pure domain logic (no I/O).
 export * from "./aggregator";
 export * from "./click";
+export * from "./click-scan";
 export * from "./countries";
 export * from "./counts";
 export * from "./dedup";

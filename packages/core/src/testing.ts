@@ -16,9 +16,14 @@ export class AggregatorHarness {
   private readonly offsets = new Map<number, number>();
   readonly log = new Map<number, (string | null)[]>();
 
-  constructor(opts: AggregatorOptions & { now: number; partitions?: number[] }) {
+  /** Records go in as Kafka holds them (bytes: the fast path, parseClick where it is unsure) or as text. */
+  private readonly asText: boolean;
+  private readonly utf8 = new TextEncoder();
+
+  constructor(opts: AggregatorOptions & { now: number; partitions?: number[]; values?: "bytes" | "text" }) {
     this.op = new ClickAggregator(opts);
     this.now = opts.now;
+    this.asText = opts.values === "text";
     for (const p of opts.partitions ?? [0]) this.op.assign(p, undefined, this.now);
   }
 
@@ -40,7 +45,7 @@ export class AggregatorHarness {
     const log = this.log.get(partition) ?? [];
     log.push(value);
     this.log.set(partition, log);
-    return this.op.process(partition, offset, value, this.now);
+    return this.op.process(partition, offset, this.asText ? value : this.utf8.encode(value), this.now);
   }
 
   advanceTo(now: number): number[] {

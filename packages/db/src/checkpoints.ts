@@ -4,7 +4,7 @@
 
 import { createRequire } from "node:module";
 import type { CheckpointPlan, PartitionCheckpoint } from "@adclicks/core";
-import { hotListMinute, MinuteCounts } from "@adclicks/core";
+import { hotListMinute, type MinuteCounts } from "@adclicks/core";
 import type pg from "pg";
 
 // lz4-napi is a CommonJS native addon.
@@ -126,10 +126,7 @@ async function recordLate(
 
 export async function commitCheckpoint(pool: pg.Pool, input: CommitInput): Promise<CommitResult> {
   const { consumer, topic, plan } = input;
-  // Hot ads may put one cell in several partitions: one upsert must not touch a row twice.
-  const merged = new MinuteCounts();
-  for (const pp of plan.partitions) merged.mergeFrom(pp.counts);
-  const cols = sortedColumns(merged);
+  const cells = rollupColumns(plan.partitions.map((pp) => pp.counts));
   const client = await pool.connect();
   try {
     await client.query("begin");
@@ -138,8 +135,8 @@ export async function commitCheckpoint(pool: pg.Pool, input: CommitInput): Promi
       await client.query("rollback");
       throw new CheckpointFencedError(fenced);
     }
-    if (cols[0].length > 0) {
-      const minutes = merged.minutes();
+    if (cells.count > 0) {
+      const minutes = cells.minutes;
       await client.query(
         `insert into minute_status (minute) select to_timestamp(m / 1000.0) from unnest($1::bigint[]) as m
          on conflict do nothing`,
@@ -153,8 +150,8 @@ export async function commitCheckpoint(pool: pg.Pool, input: CommitInput): Promi
             and final_at is not null for share`,
         [minutes],
       );
-      await client.query(UPSERT_ROLLUPS, cols);
-      if (final.rows.length > 0) await recordLate(client, cols, new Set(final.rows.map((r) => r.ms)));
+      await client.query(UPSERT_ROLLUPS, cells.literals);
+      if (final.rows.length > 0) await recordLate(client, cells.columns, new Set(final.rows.map((r) => r.ms)));
     }
     // Every seq gets a row, empty or not: Redis applies them strictly in order.
     const outbox = plan.partitions;
@@ -262,16 +259,60 @@ async function advanceOffsets(client: pg.PoolClient, consumer: string, topic: st
   return plan.partitions.filter((p) => !written.has(p.partition)).map((p) => p.partition);
 }
 
-/** Columns sorted by (ad, minute, country): concurrent upserts then lock rows in one order (no deadlocks). */
-function sortedColumns(counts: MinuteCounts): [string[], number[], string[], number[]] {
-  const rows = [...counts.deltas()].sort((x, y) =>
-    x.adId < y.adId
-      ? -1
-      : x.adId > y.adId
-        ? 1
-        : x.minute - y.minute || (x.country < y.country ? -1 : x.country > y.country ? 1 : 0),
-  );
-  return [rows.map((r) => r.adId), rows.map((r) => r.minute), rows.map((r) => r.country), rows.map((r) => r.clicks)];
+type Columns = [adIds: string[], minutes: number[], countries: string[], clicks: number[]];
+
+/**
+ * The rollup cells of a checkpoint's partitions as upsert columns, summed per cell (a hot ad puts
+ * one cell in several partitions, and one upsert must not touch a row twice) and sorted by
+ * (minute, country, ad): concurrent upserts then lock rows in one order (no deadlocks). The
+ * columns also come as array literals, written here rather than by pg (ids and countries are
+ * validated: nothing in them needs escaping, and quoting keeps an ad named NULL an ad).
+ */
+function rollupColumns(parts: MinuteCounts[]): {
+  count: number;
+  minutes: number[];
+  columns: Columns;
+  literals: [string, string, string, string];
+} {
+  const groups = new Map<number, Map<string, Map<string, number>>>();
+  for (const counts of parts) {
+    for (const [minute, country, byAd] of counts.groups()) {
+      let byCountry = groups.get(minute);
+      if (!byCountry) {
+        byCountry = new Map();
+        groups.set(minute, byCountry);
+      }
+      const into = byCountry.get(country);
+      if (!into) byCountry.set(country, new Map(byAd));
+      else for (const [ad, n] of byAd) into.set(ad, (into.get(ad) ?? 0) + n);
+    }
+  }
+  const columns: Columns = [[], [], [], []];
+  const minutes = [...groups.keys()].sort((a, b) => a - b);
+  for (const minute of minutes) {
+    const byCountry = groups.get(minute)!;
+    for (const country of [...byCountry.keys()].sort()) {
+      const byAd = byCountry.get(country)!;
+      for (const ad of [...byAd.keys()].sort()) {
+        columns[0].push(ad);
+        columns[1].push(minute);
+        columns[2].push(country);
+        columns[3].push(byAd.get(ad)!);
+      }
+    }
+  }
+  const quoted = (xs: string[]) => {
+    const joined = xs.join('","');
+    // Validated ids hold neither quotes nor backslashes; escape anyway if some did.
+    if (!/["\\]/.test(joined)) return xs.length === 0 ? "{}" : `{"${joined}"}`;
+    return `{${xs.map((x) => `"${x.replace(/["\\]/g, "\\$&")}"`).join(",")}}`;
+  };
+  return {
+    count: columns[0].length,
+    minutes,
+    columns,
+    literals: [quoted(columns[0]), `{${columns[1].join(",")}}`, quoted(columns[2]), `{${columns[3].join(",")}}`],
+  };
 }
 
 /**

@@ -1,5 +1,7 @@
 // kafkajs client construction with our defaults: codecs registered, quiet logs routed to a
 // callback, brokers from a comma-separated list.
+// First: the lean record decoder must be in place before kafkajs' consumer is loaded.
+import "./lean-kafkajs";
 import kafkajs, { type Kafka, type KafkaConfig } from "kafkajs";
 import { registerCodecs } from "./codecs";
 

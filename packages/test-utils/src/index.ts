@@ -10,6 +10,7 @@ import { BASE_DATABASE_URL, KAFKA_BROKERS, REDIS_URL } from "./env";
 
 export * from "./child-processes";
 export * from "./private-servers";
+export * from "./proc-cpu";
 export * from "./read-topic";
 export * from "./tcp-proxy";
 export { BASE_DATABASE_URL, KAFKA_BROKERS, REDIS_URL };

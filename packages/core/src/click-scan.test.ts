@@ -1,0 +1,143 @@
+// scanClick against parseClick: whenever the fast path accepts bytes, parseClick accepts their
+// text with the same id, ad, time and country; it accepts every click our producers write; and
+// byte-level mutations of clicks (the fuzz) never make the two disagree.
+import { describe, expect, test } from "vitest";
+import { parseClick } from "./click";
+import { newScannedClick, scanClick } from "./click-scan";
+import { uuidWords } from "./id-set";
+
+const NOW = Date.UTC(2026, 10, 25, 12, 0, 0);
+const opts = { nowMs: NOW };
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+function rng(seed: number) {
+  let s = seed >>> 0;
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+/** Scans and parses the same bytes; fails the test if the scan accepts what parseClick does not match. */
+function agree(bytes: Uint8Array): boolean {
+  const out = newScannedClick();
+  const fast = scanClick(bytes, opts, out);
+  if (!fast) return false;
+  const slow = parseClick(decoder.decode(bytes), opts);
+  expect(slow.ok, decoder.decode(bytes)).toBe(true);
+  if (!slow.ok) return true;
+  const words = new Uint32Array(4);
+  uuidWords(slow.click.eventId, words);
+  expect({ words: [...out.idWords], adId: out.adId, ts: out.ts, country: out.country }).toEqual({
+    words: [...words],
+    adId: slow.click.adId,
+    ts: slow.click.ts,
+    country: slow.click.country,
+  });
+  return true;
+}
+
+const hex = (r: () => number, n: number) =>
+  Array.from({ length: n }, () => "0123456789abcdefABCDEF"[Math.floor(r() * 22)]).join("");
+const uuid = (r: () => number) => `${hex(r, 8)}-${hex(r, 4)}-${hex(r, 4)}-${hex(r, 4)}-${hex(r, 12)}`;
+const pick = <T>(r: () => number, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
+
+function click(r: () => number): Record<string, unknown> {
+  return {
+    event_id: uuid(r).toLowerCase(),
+    ad_id: `ad-${Math.floor(r() * 2e6)}`,
+    click_timestamp: NOW - Math.floor(r() * 3_600_000),
+    user_id: `user-${Math.floor(r() * 1e6)}`,
+    ip: `${Math.floor(r() * 256)}.${Math.floor(r() * 256)}.${Math.floor(r() * 256)}.${Math.floor(r() * 256)}`,
+    country: pick(r, ["US", "IN", "DE", "BR", "JP", "GB", "FR", "NG"]),
+  };
+}
+
+describe("scanClick", () => {
+  test("accepts every click as our producers write it (JSON.stringify of the wire form)", () => {
+    const r = rng(1);
+    for (let i = 0; i < 5_000; i++) expect(agree(encoder.encode(JSON.stringify(click(r))))).toBe(true);
+  });
+
+  test("other shapes: accepted only where parseClick agrees, and the common ones accepted", () => {
+    const r = rng(2);
+    const variants: Array<(c: Record<string, unknown>) => unknown> = [
+      (c) => c,
+      (c) => ({ ...c, event_id: String(c.event_id).toUpperCase() }),
+      (c) => ({ ...c, country: String(c.country).toLowerCase() }),
+      (c) => ({ ...c, click_timestamp: new Date(Number(c.click_timestamp)).toISOString() }),
+      (c) => ({ ...c, click_timestamp: String(c.click_timestamp) }),
+      (c) => ({ ...c, click_timestamp: "2026-11-25T11:59:30+01:00" }),
+      (c) => ({ ...c, ip: "2001:db8::7" }),
+      (c) => ({ ...c, ip: "2001:db8::zz" }),
+      (c) => ({ ...c, ip: "01.2.3.4" }),
+      (c) => ({ ...c, ip: "256.2.3.4" }),
+      (c) => ({ ...c, ip: "1.2.3" }),
+      (c) => ({ ...c, extra: { nested: [1, 2] }, flag: true, none: null, f: 1.5 }),
+      (c) => ({ extra: "first", ...c }),
+      (c) => Object.fromEntries(Object.entries(c).reverse()),
+      (c) => ({ ...c, ad_id: "ad with space" }),
+      (c) => ({ ...c, ad_id: "a".repeat(129) }),
+      (c) => ({ ...c, user_id: "x".repeat(129) }),
+      (c) => ({ ...c, user_id: "del\u007f" }),
+      (c) => ({ ...c, user_id: "ünï" }),
+      (c) => ({ ...c, country: "XX" }),
+      (c) => ({ ...c, country: "USA" }),
+      (c) => ({ ...c, click_timestamp: NOW + 3_600_000 }),
+      (c) => ({ ...c, click_timestamp: 1 }),
+      (c) => ({ ...c, click_timestamp: 0 }),
+      (c) => ({ ...c, click_timestamp: -5 }),
+      (c) => ({ ...c, click_timestamp: 1.7e12 }),
+      (c) => ({ ...c, ad_id: 42 }),
+      (c) => ({ ...c, user_id: "" }),
+      (c) => ({ ...c, event_id: "not-a-uuid" }),
+      (c) => ({ ...c, pad: "p".repeat(5_000) }),
+      (c) => [c],
+      (c) => ({ ...c, ad_id: undefined }),
+    ];
+    const accepted = new Array<number>(variants.length).fill(0);
+    for (let i = 0; i < 400; i++) {
+      const c = click(r);
+      variants.forEach((v, k) => {
+        if (agree(encoder.encode(JSON.stringify(v(c))))) accepted[k]! += 1;
+      });
+    }
+    // The plain form, upper-case ids, lower-case countries, digit-string and ISO timestamps,
+    // IPv6, unknown string fields and any key order take the fast path too.
+    for (const k of [0, 1, 2, 3, 4, 5, 6, 12, 13]) expect([k, accepted[k]]).toEqual([k, 400]);
+  });
+
+  test("whitespace, escapes and duplicate keys", () => {
+    const r = rng(3);
+    const c = click(r);
+    const json = JSON.stringify(c);
+    expect(agree(encoder.encode(` \n\t${json.replaceAll(",", " ,\r\n ").replaceAll(":", " : ")} \n`))).toBe(true);
+    // An escape (even a harmless one) and a repeated key are left to parseClick.
+    expect(agree(encoder.encode(json.replace('"ad-', '"\\u0061d-')))).toBe(false);
+    expect(agree(encoder.encode(json.replace("{", `{"ad_id":"ad-1",`)))).toBe(false);
+    expect(agree(encoder.encode(json.slice(0, -1)))).toBe(false);
+    expect(agree(encoder.encode(`${json}x`))).toBe(false);
+    expect(agree(encoder.encode(`\uFEFF${json}`))).toBe(false);
+  });
+
+  test("fuzz: byte mutations of clicks never make scan and parse disagree", () => {
+    const r = rng(4);
+    const alphabet = encoder.encode('{}[]",:0123456789-.eE aAzZ\\\u0000\u007f\t\n');
+    let accepted = 0;
+    for (let i = 0; i < 40_000; i++) {
+      const bytes = Array.from(encoder.encode(JSON.stringify(click(r))));
+      for (let m = 0; m < 1 + Math.floor(r() * 3); m++) {
+        const at = Math.floor(r() * bytes.length);
+        const op = r();
+        const b = r() < 0.8 ? alphabet[Math.floor(r() * alphabet.length)]! : Math.floor(r() * 256);
+        if (op < 0.4) bytes[at] = b;
+        else if (op < 0.7) bytes.splice(at, 0, b);
+        else bytes.splice(at, 1);
+      }
+      if (agree(Uint8Array.from(bytes))) accepted++;
+    }
+    // Many mutations hit a field's content and leave a valid click: those must be exact too.
+    expect(accepted).toBeGreaterThan(2_000);
+  });
+});
