@@ -4,7 +4,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { type AdCount, topN } from "@adclicks/core";
-import { createRedis, redisKeys } from "@adclicks/db";
+import { createRedis, readLiveSet, redisKeys } from "@adclicks/db";
 import { readLiveTopN } from "@adclicks/db/queries";
 import type { TestEnv } from "@adclicks/test-utils";
 import kafkajs from "kafkajs";
@@ -116,8 +116,8 @@ export async function compareLiveWindows(env: TestEnv, pool: pg.Pool, country?: 
     for (const w of COMPARED_WINDOWS) {
       const sums = new Map<string, number>();
       for (let m = head - (w - 1) * 60_000; m <= head; m += 60_000) {
-        const raw = await redis.zrange(keys.minute(m, country), "0", "-1", "WITHSCORES");
-        for (let i = 0; i < raw.length; i += 2) sums.set(raw[i]!, (sums.get(raw[i]!) ?? 0) + Number(raw[i + 1]));
+        for (const [ad, n] of await readLiveSet(redis, keys, "minute", m, country))
+          sums.set(ad, (sums.get(ad) ?? 0) + n);
       }
       const { rows } = await pool.query<{ ad_id: string; n: number }>(
         `select ad_id, sum(clicks)::bigint as n from click_rollups

@@ -8,7 +8,7 @@ import { existsSync } from "node:fs";
 import http from "node:http";
 import { fileURLToPath } from "node:url";
 import { createGunzip } from "node:zlib";
-import { migrateDatabase } from "@adclicks/db";
+import { deriveAllCountries, migrateDatabase } from "@adclicks/db";
 import { createDb, createRedis, type Db } from "@adclicks/db/client";
 import { ensureRawPartitions, markMinutesFinal } from "@adclicks/db/fixtures";
 import { createApiKey } from "@adclicks/db/queries";
@@ -80,8 +80,9 @@ function binomial(n: number, p: number): number {
 // ---- loading ----------------------------------------------------------------------------------
 /**
  * Live windows as the aggregator keeps them: per ad and minute of the last 60, clicks drawn from
- * its Zipf rate, into the all-countries minute and bucket sets and (a US share) the US ones. Only
- * the sets the queries read are written. Returns minute-set members (all / US) over all minutes.
+ * its Zipf rate, a US share into the US minute and bucket sets and the rest into GB's; then the
+ * all-countries hashes and tops derived from those two, as the rebuild derives them. Returns
+ * minute-set members (all / US) over all minutes.
  */
 async function loadRedis(redis: Redis, headMs: number): Promise<{ all: number; us: number }> {
   const keys = redisKeys(BENCH_REDIS_PREFIX);
@@ -128,20 +129,35 @@ async function loadRedis(redis: Redis, headMs: number): Promise<{ all: number; u
       if (c === 0) continue;
       const minuteMs = headMs - m * MINUTE;
       const b = keptBucketOf(minuteMs, headMs);
-      add(keys.minute(minuteMs), c, adId);
-      if (b !== null) bump(keys.bucket(b), c);
       sizes.all++;
       const us = binomial(c, US_SHARE);
-      if (us > 0) {
-        add(keys.minute(minuteMs, "US"), us, adId);
-        if (b !== null) bump(keys.bucket(b, "US"), us);
-        sizes.us++;
+      for (const [country, n] of [
+        ["US", us],
+        ["GB", c - us],
+      ] as const) {
+        if (n === 0) continue;
+        add(keys.minute(minuteMs, country), n, adId);
+        if (b !== null) bump(keys.bucket(b, country), n);
       }
+      if (us > 0) sizes.us++;
     }
     for (const [key, n] of buckets) add(key, n, adId);
     if (i % 5_000 === 0) await flush(false);
   }
   await flush(true);
+  const countries = ["US", "GB"];
+  const buckets = new Set<number>();
+  for (let m = 0; m < MINUTES_KEPT; m++) {
+    const minuteMs = headMs - m * MINUTE;
+    await redis.sadd(keys.minuteCountries(minuteMs), ...countries);
+    await deriveAllCountries(redis, keys, "minute", minuteMs, countries);
+    const b = keptBucketOf(minuteMs, headMs);
+    if (b !== null) buckets.add(b);
+  }
+  for (const b of buckets) {
+    await redis.sadd(keys.bucketCountries(b), ...countries);
+    await deriveAllCountries(redis, keys, "bucket", b, countries);
+  }
   await redis.hset(keys.meta, { head: String(headMs), ready: "1" });
   return sizes;
 }

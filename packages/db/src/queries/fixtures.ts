@@ -2,11 +2,12 @@
 // and the same rollups as Redis live windows (built per the redis-keys.ts contract), so tests
 // can prove every store gives the same answer. Also the brute-force ground truth.
 
-import type { Click } from "@adclicks/core";
+import { type Click, MinuteCounts } from "@adclicks/core";
 import { sql } from "drizzle-orm";
 import type { Redis } from "ioredis";
 import type { Db } from "../client";
-import { ALL_COUNTRIES, keptBucketOf, MINUTES_KEPT, type RedisKeys } from "../redis-keys";
+import { applyDeltas } from "../live-windows";
+import { MINUTES_KEPT, type RedisKeys } from "../redis-keys";
 import { floorMinute, HOUR_MS, MINUTE_MS } from "./types";
 
 /** A fixture click is a validated click of the core schema. */
@@ -85,9 +86,8 @@ export async function markMinutesFinal(db: Db, minutesMs: readonly number[], fin
 }
 
 /**
- * Writes the live windows for `rows` as the aggregator would: minute(m, c) and bucket(b, c) sets
- * for the last MINUTES_KEPT minutes, for c in each country and "*"; then meta head and ready.
- * Replaces whatever the prefix held.
+ * Writes the live windows for `rows` as the aggregator does (its apply script, a minute at a
+ * time), for the last MINUTES_KEPT minutes up to `headMs`. Replaces whatever the prefix held.
  */
 export async function writeLiveWindows(
   redis: Redis,
@@ -98,36 +98,19 @@ export async function writeLiveWindows(
   const headMs = opts.headMs ?? Math.max(...rows.map((r) => r.minuteMs));
   const stale = await redis.keys(`${keys.tag}:*`);
   if (stale.length > 0) await redis.del(...stale);
-  const add = new Map<string, Map<string, number>>();
-  const bump = (key: string, adId: string, n: number) => {
-    const z = add.get(key) ?? new Map<string, number>();
-    z.set(adId, (z.get(adId) ?? 0) + n);
-    add.set(key, z);
-  };
-  const countriesByMinute = new Map<number, Set<string>>();
+  await redis.hset(keys.meta, { head: String(headMs), ready: "1" });
+  const byMinute = new Map<number, MinuteCounts>();
   for (const r of rows) {
-    const age = (headMs - r.minuteMs) / MINUTE_MS; // 0 = the head minute
-    if (age < 0) continue;
-    if (age < MINUTES_KEPT) {
-      for (const c of [r.country, ALL_COUNTRIES]) bump(keys.minute(r.minuteMs, c), r.adId, r.clicks);
-      const set = countriesByMinute.get(r.minuteMs) ?? new Set<string>();
-      set.add(r.country);
-      countriesByMinute.set(r.minuteMs, set);
-      const b = keptBucketOf(r.minuteMs, headMs);
-      if (b !== null) {
-        for (const c of [r.country, ALL_COUNTRIES]) bump(keys.bucket(b, c), r.adId, r.clicks);
-      }
+    if (r.minuteMs > headMs || r.minuteMs <= headMs - MINUTES_KEPT * MINUTE_MS) continue;
+    let counts = byMinute.get(r.minuteMs);
+    if (!counts) {
+      counts = new MinuteCounts();
+      byMinute.set(r.minuteMs, counts);
     }
+    counts.add(r.minuteMs, r.country, r.adId, r.clicks);
   }
-  const pipe = redis.pipeline();
-  for (const [key, members] of add) {
-    const args: (string | number)[] = [];
-    for (const [adId, n] of members) args.push(n, adId);
-    pipe.zadd(key, ...args);
-  }
-  for (const [m, cs] of countriesByMinute) pipe.sadd(keys.minuteCountries(m), ...cs);
-  pipe.hset(keys.meta, { head: String(headMs), ready: opts.ready === false ? "0" : "1" });
-  await pipe.exec();
+  for (const counts of byMinute.values()) await applyDeltas(redis, keys, "fixtures", [], counts);
+  if (opts.ready === false) await redis.hset(keys.meta, "ready", "0");
   return headMs;
 }
 

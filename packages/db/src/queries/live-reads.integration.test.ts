@@ -6,7 +6,7 @@ import { createTestEnv, type TestEnv } from "@adclicks/test-utils";
 import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createRedis } from "../client";
-import { type RedisKeys, redisKeys } from "../redis-keys";
+import { ALL_TOP_CAP, type RedisKeys, redisKeys } from "../redis-keys";
 import { type RollupRow, seededRandom, writeLiveWindows } from "./fixtures";
 import { defineLiveReads, liveCountsOfAds, queueLiveCount, readLiveTopN } from "./live-reads";
 import { MINUTE_MS } from "./types";
@@ -184,6 +184,33 @@ describe("flat traffic and ties", () => {
       expect(r?.ads).toEqual(bruteTopN(rows, 10, "US", n));
     }
     expect(await redis.exists(`${keys().tag}:tmp:top`)).toBe(0);
+  });
+
+  test("all countries over capped tops: when the tops cannot tell, the country sets are summed", async () => {
+    const k = redisKeys(`${env.redisPrefix}-capped`);
+    // More ads per minute than a top keeps, one click each (in one of three countries): the
+    // lowest score of every top is the highest too.
+    const rnd = seededRandom(5);
+    const rows: RollupRow[] = [];
+    for (let i = 0; i < 6; i++) {
+      const picked = new Set<number>();
+      while (picked.size < ALL_TOP_CAP + 1_500) picked.add(Math.floor(rnd() * 20_000));
+      for (const a of picked) {
+        const country = ["US", "DE", "JP"][Math.floor(rnd() * 3)] as string;
+        rows.push({ adId: `ad-${a}`, minuteMs: HEAD - i * MINUTE_MS, country, clicks: 1 });
+      }
+    }
+    await writeLiveWindows(redis, k, rows, { headMs: HEAD });
+    // One minute: every score 1, the top's lowest too; nothing but the union can tell.
+    const one = await readLiveTopN(redis, k, { minutes: 1, country: undefined }, 5);
+    expect(one?.how).toBe("union");
+    expect(one?.ads).toEqual(bruteTopN(rows, 1, undefined, 5));
+    // Six minutes: ads in every minute beat the sum of the tops' lowest scores, read to their end.
+    const six = await readLiveTopN(redis, k, { minutes: 6, country: undefined }, 40);
+    expect(six?.how).toBe("threshold");
+    expect(six?.depth).toBeGreaterThan(ALL_TOP_CAP);
+    expect(six?.ads).toEqual(bruteTopN(rows, 6, undefined, 40));
+    expect(await redis.exists(`${k.tag}:tmp:top`)).toBe(0);
   });
 
   test("one minute set: everything above the N-th score, then the smallest ids tied with it", async () => {

@@ -6,23 +6,29 @@
 // flat traffic grows k, and past a budget the sets are summed with ZUNIONSTORE (exact, slower).
 import { type AdCount, topN } from "@adclicks/core";
 import type { ChainableCommander, Redis, Result } from "ioredis";
-import { ALL_COUNTRIES, BUCKET_MS, MINUTES_KEPT, type RedisKeys, windowSets } from "../redis-keys";
+import { ALL_COUNTRIES, ALL_TOP_CAP, BUCKET_MS, MINUTES_KEPT, type RedisKeys, windowSets } from "../redis-keys";
 import { MINUTE_MS } from "./types";
 
 // Resolves the window's sets from meta's head, read in the same atomic step as the data: minute
-// sets up to the first bucket boundary, then buckets (as windowSets in redis-keys.ts).
+// sets up to the first bucket boundary, then buckets (as windowSets in redis-keys.ts). For all
+// countries a set's sorted part is its top only (capped once it holds ALL_TOP_CAP ads) and its
+// hash holds every ad; a country's set is a plain sorted set.
 const WINDOW_KEYS_LUA = `
 local meta = redis.call('HMGET', KEYS[1], 'head', 'ready')
 if meta[2] ~= '1' or not meta[1] then return nil end
 local head, tag, W, c = tonumber(meta[1]), ARGV[1], tonumber(ARGV[2]), ARGV[3]
-local M, B = ${MINUTE_MS}, ${BUCKET_MS}
-local keys, cards = {}, {}
+local M, B, CAP = ${MINUTE_MS}, ${BUCKET_MS}, ${ALL_TOP_CAP}
+local keys, cards, hashes, capped, countries = {}, {}, {}, {}, {}
 local function add(kind, t)
-  local key = tag .. ':' .. kind .. ':' .. string.format('%d', t) .. ':' .. c
+  local ts = string.format('%d', t)
+  local key = tag .. ':' .. kind .. ':' .. ts .. ':' .. c
   local card = redis.call('ZCARD', key)
   if card > 0 then
-    keys[#keys + 1] = key
-    cards[#cards + 1] = card
+    local x = #keys + 1
+    keys[x], cards[x] = key, card
+    hashes[x] = c == '*' and (tag .. ':' .. kind .. 'h:' .. ts)
+    capped[x] = c == '*' and card >= CAP
+    countries[x] = tag .. ':' .. kind .. 'c:' .. ts
   end
 end
 local m = head - (W - 1) * M
@@ -56,6 +62,8 @@ export const LOOKUP_BUDGET = 2_000_000;
 // KEYS: meta. ARGV: tag, minutes, country (or "*"), n, lookup budget. Returns nil when the
 // windows are not ready, else {how, k, (ad, clicks) pairs…}: the top N and every ad tied with the
 // N-th, unsorted; how = "one" (a single set), "threshold" (k = the depth read) or "union".
+// A capped top bounds the ads outside it by its lowest score: read to its end, it still adds
+// that to the bound, and when that bound is not beaten only the union of the country sets tells.
 const TOP_N_LUA = `${WINDOW_KEYS_LUA}${TOP_OF_SET_LUA}
 local n, budget = tonumber(ARGV[4]), tonumber(ARGV[5])
 local function tagged(how, k, pairs)
@@ -64,7 +72,7 @@ local function tagged(how, k, pairs)
   return pairs
 end
 if #keys == 0 then return {'one', 0} end
-if #keys == 1 then return tagged('one', n, top_of_set(keys[1], n)) end
+if #keys == 1 and not capped[1] then return tagged('one', n, top_of_set(keys[1], n)) end
 local k = math.max(2 * n, 64)
 while true do
   -- Sum what each set's top k shows; then look up each candidate only in the sets whose top k
@@ -86,7 +94,7 @@ while true do
       end
     end
     shown[x] = mine
-    if cards[x] > k then
+    if cards[x] > k or capped[x] then
       bound = bound + tonumber(items[#items])
       complete = false
     end
@@ -99,7 +107,13 @@ while true do
         if not mine[list[j]] then missing[#missing + 1] = list[j] end
       end
       for s = 1, #missing, 4000 do
-        local scores = redis.call('ZMSCORE', key, unpack(missing, s, math.min(s + 3999, #missing)))
+        local last = math.min(s + 3999, #missing)
+        local scores
+        if hashes[x] then
+          scores = redis.call('HMGET', hashes[x], unpack(missing, s, last))
+        else
+          scores = redis.call('ZMSCORE', key, unpack(missing, s, last))
+        end
         for j = 1, #scores do
           if scores[j] then
             local ad = missing[s + j - 1]
@@ -124,10 +138,30 @@ while true do
     end
     return tagged('threshold', k, out)
   end
+  -- Reading deeper helps only while some sorted set has more than was read.
+  local deeper = false
+  for x = 1, #keys do
+    if cards[x] > k then deeper = true end
+  end
+  if not deeper then break end
   k = k * 4
 end
 local tmp = ARGV[1] .. ':tmp:top'
-redis.call('ZUNIONSTORE', tmp, #keys, unpack(keys))
+local sources = keys
+if c == '*' then
+  -- The tops are not the whole sets: add up the country sets instead (their sum).
+  sources = {}
+  for x, key in ipairs(keys) do
+    local prefix = string.sub(key, 1, -2)
+    for _, cc in ipairs(redis.call('SMEMBERS', countries[x])) do sources[#sources + 1] = prefix .. cc end
+  end
+end
+redis.call('UNLINK', tmp)
+for s = 1, #sources, 1000 do
+  local chunk = {tmp}
+  for j = s, math.min(s + 999, #sources) do chunk[#chunk + 1] = sources[j] end
+  redis.call('ZUNIONSTORE', tmp, #chunk, unpack(chunk))
+end
 local out = top_of_set(tmp, n)
 redis.call('UNLINK', tmp)
 return tagged('union', k, out)`;
@@ -135,8 +169,9 @@ return tagged('union', k, out)`;
 // KEYS: meta. ARGV: tag, minutes, country (or "*"), ad. Nil when not ready, else the ad's clicks.
 const COUNT_LUA = `${WINDOW_KEYS_LUA}
 local sum = 0
-for _, key in ipairs(keys) do
-  local s = redis.call('ZSCORE', key, ARGV[4])
+for x, key in ipairs(keys) do
+  local s
+  if hashes[x] then s = redis.call('HGET', hashes[x], ARGV[4]) else s = redis.call('ZSCORE', key, ARGV[4]) end
   if s then sum = sum + tonumber(s) end
 end
 return sum`;
@@ -245,16 +280,20 @@ export async function liveCountsOfAds(
   adIds: readonly string[],
 ): Promise<Map<string, number>> {
   const sets = windowSets(w.headMs, w.minutes);
-  const setKeys = [
-    ...sets.minutes.map((m) => keys.minute(m, w.country)),
-    ...sets.buckets.map((b) => keys.bucket(b, w.country)),
-  ];
+  // All countries: the hashes (every ad); one country: its sorted sets.
+  const all = w.country === undefined || w.country === ALL_COUNTRIES;
+  const setKeys = all
+    ? [...sets.minutes.map((m) => keys.minuteHash(m)), ...sets.buckets.map((b) => keys.bucketHash(b))]
+    : [...sets.minutes.map((m) => keys.minute(m, w.country)), ...sets.buckets.map((b) => keys.bucket(b, w.country))];
   const totals = new Map<string, number>();
   const CHUNK = 1000;
   for (let i = 0; i < adIds.length; i += CHUNK) {
     const ids = adIds.slice(i, i + CHUNK);
     const pipe = redis.pipeline();
-    for (const key of setKeys) pipe.zmscore(key, ...ids);
+    for (const key of setKeys) {
+      if (all) pipe.hmget(key, ...ids);
+      else pipe.zmscore(key, ...ids);
+    }
     for (const [err, scores] of (await pipe.exec()) ?? []) {
       if (err) throw err;
       (scores as (string | null)[]).forEach((s, j) => {

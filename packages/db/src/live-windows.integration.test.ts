@@ -1,0 +1,161 @@
+// The live-window writes against a real Redis: checkpoints applied exactly once and in seq
+// order, in any merge; every set equal to a brute-force sum of the cells; the all-countries tops
+// keeping their contract (all ads while small, then ALL_TOP_CAP ads none of the others beats);
+// a rebuild from Postgres giving the same sets; expiries on every key.
+import { MINUTE_MS, MinuteCounts } from "@adclicks/core";
+import { createTestEnv, type TestEnv } from "@adclicks/test-utils";
+import type { Redis } from "ioredis";
+import type pg from "pg";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { createPool, createRedis } from "./client";
+import { applyDeltas, readLiveSet, rebuildLiveWindows } from "./live-windows";
+import { seededRandom } from "./queries/fixtures";
+import { ALL_TOP_CAP, BUCKET_MS, keptBucketOf, type RedisKeys, redisKeys } from "./redis-keys";
+
+const HEAD = Date.UTC(2026, 0, 5, 12, 3);
+const MINUTES = 7;
+const COUNTRIES = ["US", "DE", "JP", "BR"];
+
+let env: TestEnv;
+let redis: Redis;
+let pool: pg.Pool;
+
+beforeAll(async () => {
+  env = await createTestEnv("live-windows");
+  redis = createRedis(env.redisUrl);
+  pool = createPool(env.databaseUrl, 2);
+});
+
+afterAll(async () => {
+  redis.disconnect();
+  await pool.end();
+  await env.cleanup();
+});
+
+/** Checkpoints of skewed clicks over MINUTES minutes: more ads than a top holds. */
+function checkpoints(seed: number, count: number): MinuteCounts[] {
+  const rnd = seededRandom(seed);
+  return Array.from({ length: count }, () => {
+    const counts = new MinuteCounts();
+    for (let i = 0; i < 4_000; i++) {
+      const minute = HEAD - Math.floor(rnd() * MINUTES) * MINUTE_MS;
+      const rank = Math.floor(20_000 ** rnd()) - 1;
+      counts.add(minute, COUNTRIES[Math.floor(rnd() * COUNTRIES.length)]!, `ad-${rank}`, 1 + Math.floor(rnd() * 3));
+    }
+    return counts;
+  });
+}
+
+/** Brute force: every live set's (ad → clicks), by set key. */
+function expectedSets(keys: RedisKeys, all: MinuteCounts[]): Map<string, Map<string, number>> {
+  const sets = new Map<string, Map<string, number>>();
+  const bump = (key: string, ad: string, n: number) => {
+    const set = sets.get(key) ?? new Map<string, number>();
+    set.set(ad, (set.get(ad) ?? 0) + n);
+    sets.set(key, set);
+  };
+  for (const counts of all)
+    for (const d of counts.deltas()) {
+      bump(keys.minute(d.minute, d.country), d.adId, d.clicks);
+      bump(keys.minuteHash(d.minute), d.adId, d.clicks);
+      const b = keptBucketOf(d.minute, HEAD);
+      if (b !== null) {
+        bump(keys.bucket(b, d.country), d.adId, d.clicks);
+        bump(keys.bucketHash(b), d.adId, d.clicks);
+      }
+    }
+  return sets;
+}
+
+const MINUTE_LIST = Array.from({ length: MINUTES }, (_, i) => HEAD - i * MINUTE_MS);
+const BUCKET_LIST = [...new Set(MINUTE_LIST.map((m) => m - (m % BUCKET_MS)))];
+
+/** Redis holds exactly the brute-force sets, and each all-countries top keeps its contract. */
+async function expectLiveSets(keys: RedisKeys, expected: Map<string, Map<string, number>>) {
+  const sorted = (m: Map<string, number>) => [...m].sort((a, b) => (a[0] < b[0] ? -1 : 1));
+  let capped = 0;
+  for (const [kind, list] of [
+    ["minute", MINUTE_LIST],
+    ["bucket", BUCKET_LIST],
+  ] as const) {
+    for (const t of list) {
+      const hashKey = kind === "minute" ? keys.minuteHash(t) : keys.bucketHash(t);
+      const all = await readLiveSet(redis, keys, kind, t);
+      expect(sorted(all)).toEqual(sorted(expected.get(hashKey) ?? new Map()));
+      for (const c of COUNTRIES) {
+        const key = kind === "minute" ? keys.minute(t, c) : keys.bucket(t, c);
+        expect([key, sorted(await readLiveSet(redis, keys, kind, t, c))]).toEqual([
+          key,
+          sorted(expected.get(key) ?? new Map()),
+        ]);
+      }
+      const raw = await redis.zrange(kind === "minute" ? keys.minute(t) : keys.bucket(t), "0", "-1", "WITHSCORES");
+      const top = new Map<string, number>();
+      for (let i = 0; i < raw.length; i += 2) top.set(raw[i]!, Number(raw[i + 1]));
+      for (const [ad, n] of top) expect([ad, n]).toEqual([ad, all.get(ad)]);
+      if (all.size < ALL_TOP_CAP) {
+        expect(top.size).toBe(all.size);
+      } else {
+        capped++;
+        expect(top.size).toBe(ALL_TOP_CAP);
+        const lowest = Math.min(...top.values());
+        const outside = [...all].filter(([ad]) => !top.has(ad)).map(([, n]) => n);
+        expect(Math.max(...outside)).toBeLessThanOrEqual(lowest);
+      }
+    }
+  }
+  return capped;
+}
+
+describe("applying checkpoints", () => {
+  test("each set is the sum of its cells; tops hold their contract; merged applies change nothing", async () => {
+    const all = checkpoints(1, 12);
+    const one = redisKeys(`${env.redisPrefix}-one`);
+    const merged = redisKeys(`${env.redisPrefix}-merged`);
+    for (const keys of [one, merged]) await redis.hset(keys.meta, { head: String(HEAD), ready: "1" });
+    // One checkpoint per call, and the same checkpoints merged three at a time.
+    for (const [i, counts] of all.entries()) {
+      expect(await applyDeltas(redis, one, "g", [{ partition: 0, fromSeq: i + 1, toSeq: i + 1 }], counts)).toEqual({
+        kind: "applied",
+      });
+    }
+    for (let i = 0; i < all.length; i += 3) {
+      const counts = new MinuteCounts();
+      for (const c of all.slice(i, i + 3)) counts.mergeFrom(c);
+      const range = { partition: 0, fromSeq: i + 1, toSeq: Math.min(i + 3, all.length) };
+      expect(await applyDeltas(redis, merged, "g", [range], counts)).toEqual({ kind: "applied" });
+    }
+    const expected = expectedSets(one, all);
+    expect(await expectLiveSets(one, expected)).toBeGreaterThan(0);
+    await expectLiveSets(merged, expectedSets(merged, all));
+    // A replay is refused with the seq Redis has; a gap too.
+    const replay = await applyDeltas(redis, one, "g", [{ partition: 0, fromSeq: 5, toSeq: 5 }], all[4]!);
+    expect(replay).toEqual({ kind: "mismatch", lastApplied: new Map([[0, 12]]) });
+    const gap = await applyDeltas(redis, one, "g", [{ partition: 0, fromSeq: 14, toSeq: 14 }], all[0]!);
+    expect(gap).toEqual({ kind: "mismatch", lastApplied: new Map([[0, 12]]) });
+    await expectLiveSets(one, expected);
+    // Every key of the prefix expires.
+    const stored = await redis.keys(`${one.tag}:*`);
+    for (const key of stored) expect([key, (await redis.pttl(key)) > 0]).toEqual([key, true]);
+  });
+
+  test("a rebuild from Postgres gives the same sets", async () => {
+    const all = checkpoints(2, 8);
+    const keys = redisKeys(`${env.redisPrefix}-rebuilt`);
+    const counts = new MinuteCounts();
+    for (const c of all) counts.mergeFrom(c);
+    const rows = [...counts.deltas()];
+    await pool.query(
+      `insert into click_rollups (ad_id, minute, country, clicks)
+       select a, to_timestamp(m / 1000.0), c, n from unnest($1::text[], $2::bigint[], $3::text[], $4::bigint[]) as u(a, m, c, n)`,
+      [rows.map((r) => r.adId), rows.map((r) => r.minute), rows.map((r) => r.country), rows.map((r) => r.clicks)],
+    );
+    await pool.query(
+      "insert into consumer_checkpoints (consumer, topic, partition, next_offset, seq, max_event_ms, dedup_from_offset) values ('g', 't', 0, 10, 8, 0, 0)",
+    );
+    const r = await rebuildLiveWindows(pool, redis, keys, "g");
+    expect(r).toMatchObject({ rebuilt: true, rows: rows.length, head: HEAD });
+    expect(await expectLiveSets(keys, expectedSets(keys, all))).toBeGreaterThan(0);
+    expect(await redis.hget(keys.applied, "g:0")).toBe("8");
+  });
+});
