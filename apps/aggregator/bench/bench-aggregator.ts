@@ -58,6 +58,15 @@ const AGGREGATOR_TABLES = [
   "hot_ads",
 ];
 
+/** The worker's memory as its checkpoint log reports it (MB). */
+interface MemoryMb {
+  rss: number;
+  heap: number;
+  heapTotal: number;
+  external: number;
+  buffers: number;
+}
+
 interface RunResult {
   intoPostgres: number;
   endToEnd: number;
@@ -71,11 +80,13 @@ interface RunResult {
   redisMem: number;
   redisApplyS: number;
   cpu: Map<string, number>;
+  peakMemory: MemoryMb | undefined;
 }
 
 async function timeWorker(group: string): Promise<RunResult> {
   const checkpointMs: number[] = [];
   let cells = 0;
+  let peakMemory: MemoryMb | undefined;
   await redis.config("RESETSTAT");
   // Run as production runs it (src/runtime.ts), plus any extra flags, e.g. --cpu-prof.
   const nodeFlags = [...WORKER_NODE_FLAGS, ...(process.env.BENCH_NODE_FLAGS ?? "").split(" ").filter(Boolean)];
@@ -97,9 +108,10 @@ async function timeWorker(group: string): Promise<RunResult> {
       const line = buf.slice(0, nl);
       buf = buf.slice(nl + 1);
       if (line.includes('"msg":"checkpoint"')) {
-        const c = JSON.parse(line) as { ms: number; cells: number };
+        const c = JSON.parse(line) as { ms: number; cells: number; memMb: MemoryMb };
         checkpointMs.push(c.ms);
         cells += c.cells;
+        if (c.memMb.rss > (peakMemory?.rss ?? 0)) peakMemory = c.memMb;
       } else if (/"level":(40|50|60)/.test(line)) console.error(`\n  worker: ${line.slice(0, 300)}`);
       nl = buf.indexOf("\n");
     }
@@ -168,6 +180,7 @@ async function timeWorker(group: string): Promise<RunResult> {
     redisMem,
     redisApplyS: evalUsec / 1e6,
     cpu,
+    peakMemory,
   };
 }
 
@@ -191,7 +204,11 @@ aggregator benchmark, run ${run} (${fmt(opts.events)} clicks, ${fmt(opts.ads)} a
   cells               ${fmt(r.cells)} upserted (${(r.cells / opts.events).toFixed(2)} per click), ${fmt(r.rollups)} rollup rows (ad, minute, country)
   CPU per click       ${cpuLine}
                       machine ${((machine / opts.events) * 1e6).toFixed(1)} µs per click, ${(machine / wallS).toFixed(2)} of ${cpus().length} cores busy
-  worker peak RSS     ${(r.peakRss / 1024 / 1024).toFixed(0)} MB
+  worker peak RSS     ${(r.peakRss / 1024 / 1024).toFixed(0)} MB${
+    r.peakMemory
+      ? ` (at the largest checkpoint-time RSS, ${r.peakMemory.rss} MB: V8 heap ${r.peakMemory.heap} of ${r.peakMemory.heapTotal} MB, off-heap ${r.peakMemory.external} MB of which array buffers ${r.peakMemory.buffers} MB)`
+      : ""
+  }
   Redis used memory   ${(r.redisMem / 1024 / 1024).toFixed(0)} MB
   Redis applying      ${r.redisApplyS.toFixed(1)} s in the apply script (${((r.redisApplyS / r.cells) * 1e6).toFixed(1)} µs per upserted cell)`);
 }

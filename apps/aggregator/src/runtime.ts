@@ -4,5 +4,5 @@
 // worker's RSS under 512 MB at the book's scale (measured by `npm run bench:aggregator`).
 // The young generation is set apart from the cap: V8 sizes it from the heap limit, and at
 // 192 MB it is so small that a second's counts are promoted and collected again as old objects.
-export const WORKER_NODE_FLAGS = ["--max-old-space-size=192", "--max-semi-space-size=32"];
+export const WORKER_NODE_FLAGS = ["--max-old-space-size=192", "--max-semi-space-size=16"];
 export const WORKER_ENV = { MALLOC_MMAP_THRESHOLD_: "131072", MALLOC_TRIM_THRESHOLD_: "131072" };

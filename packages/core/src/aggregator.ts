@@ -20,6 +20,11 @@ export type Decision =
   /** Before the partition's restart point, or not ours: ignored. */
   | { kind: "skipped" };
 
+// Decisions carry no per-click data but a minute: shared, so a click allocates none.
+const SKIPPED: Decision = Object.freeze({ kind: "skipped" });
+const REPLAYED: Decision = Object.freeze({ kind: "replayed" });
+const DUPLICATE: Decision = Object.freeze({ kind: "duplicate" });
+
 /** What a partition's last checkpoint stored, to resume from. */
 export interface PartitionCheckpoint {
   nextOffset: number;
@@ -77,6 +82,8 @@ export class ClickAggregator {
   private finalBefore: number | undefined;
   /** Minutes seen since they were last fired, so a fire names real minutes only. */
   private readonly openMinutes = new Set<number>();
+  /** Counted and late decisions by minute, shared (transient; forgotten past 1,000 minutes). */
+  private readonly decisions = new Map<number, { counted: Decision; late: Decision }>();
   /** The click being processed (transient, reused: no object per click). */
   private readonly click = newScannedClick();
   private readonly utf8 = new TextDecoder();
@@ -142,10 +149,10 @@ export class ClickAggregator {
     recordTimeMs = nowMs,
   ): Decision {
     const p = this.parts.get(partition);
-    if (!p) return { kind: "skipped" };
-    if (offset < p.replayFrom) return { kind: "skipped" };
+    if (!p) return SKIPPED;
+    if (offset < p.replayFrom) return SKIPPED;
     const replaying = offset < p.replayUntil;
-    if (!replaying && offset < p.nextOffset) return { kind: "skipped" };
+    if (!replaying && offset < p.nextOffset) return SKIPPED;
     if (!replaying) {
       p.nextOffset = offset + 1;
       p.dirty = true;
@@ -157,7 +164,7 @@ export class ClickAggregator {
       const text = value === null || typeof value === "string" ? value : this.utf8.decode(value);
       const parsed = text === null ? null : parseClick(text, this.validate);
       if (parsed === null || !parsed.ok) {
-        if (replaying) return { kind: "replayed" };
+        if (replaying) return REPLAYED;
         return parsed === null
           ? { kind: "rejected", reason: "malformed_json" }
           : { kind: "rejected", reason: parsed.reason, detail: parsed.detail };
@@ -168,17 +175,27 @@ export class ClickAggregator {
       c.country = parsed.click.country;
     }
     const duplicate = p.deduper.check(c.idWords, c.ts, offset);
-    if (replaying) return { kind: "replayed" };
+    if (replaying) return REPLAYED;
     this.watermarks.observe(partition, c.ts, nowMs);
-    if (duplicate) return { kind: "duplicate" };
+    if (duplicate) return DUPLICATE;
     const minute = minuteOf(c.ts);
     p.counts.add(minute, c.country, c.adId);
     if (this.finalBefore !== undefined && minute < this.finalBefore) {
       p.late.add(minute, c.country, c.adId);
-      return { kind: "late", minute };
+      return this.decided("late", minute);
     }
     this.openMinutes.add(minute);
-    return { kind: "counted", minute };
+    return this.decided("counted", minute);
+  }
+
+  private decided(kind: "counted" | "late", minute: number): Decision {
+    let d = this.decisions.get(minute);
+    if (!d) {
+      if (this.decisions.size > 1_000) this.decisions.clear();
+      d = { counted: Object.freeze({ kind: "counted", minute }), late: Object.freeze({ kind: "late", minute }) };
+      this.decisions.set(minute, d);
+    }
+    return d[kind];
   }
 
   /** Advances the watermark to `nowMs`'s view and returns the minutes that fired. */

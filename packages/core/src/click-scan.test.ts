@@ -108,6 +108,29 @@ describe("scanClick", () => {
     for (const k of [0, 1, 2, 3, 4, 5, 6, 12, 13]) expect([k, accepted[k]]).toEqual([k, 400]);
   });
 
+  test("ISO timestamps read as Date.parse reads them, month ends and leap days included", () => {
+    const r = rng(6);
+    const pad = (n: number, w: number) => String(n).padStart(w, "0");
+    let accepted = 0;
+    for (let i = 0; i < 5_000; i++) {
+      const c = click(r);
+      const y = pick(r, [2024, 2025, 2026, 1999, 99]);
+      const iso = `${pad(y, 4)}-${pad(1 + Math.floor(r() * 13), 2)}-${pad(Math.floor(r() * 33), 2)}T${pad(
+        Math.floor(r() * 25),
+        2,
+      )}:${pad(Math.floor(r() * 61), 2)}:${pad(Math.floor(r() * 61), 2)}${pick(r, ["", ".000", ".5", ".123", ".9999"])}Z`;
+      // A wide age limit: the point is the calendar, not the clock.
+      const bytes = encoder.encode(JSON.stringify({ ...c, click_timestamp: iso }));
+      const out = newScannedClick();
+      const wide = { nowMs: NOW, maxAgeMs: 1e14, maxFutureMs: 1e14 };
+      if (scanClick(bytes, wide, out)) {
+        expect([iso, out.ts]).toEqual([iso, Date.parse(iso)]);
+        accepted++;
+      }
+    }
+    expect(accepted).toBeGreaterThan(1_000);
+  });
+
   test("whitespace, escapes and duplicate keys", () => {
     const r = rng(3);
     const c = click(r);

@@ -66,15 +66,55 @@ function isWhitespace(c: number | undefined): boolean {
   return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 }
 
+/** Field names (as bytes) by their length. */
+const FIELDS_BY_LENGTH: [number, Uint8Array][][] = [];
+for (const [field, name] of FIELD_NAMES) {
+  (FIELDS_BY_LENGTH[name.length] ??= []).push([field, new TextEncoder().encode(name)]);
+}
+
 function fieldOf(b: Uint8Array, start: number, end: number): number {
-  const length = end - start;
-  for (const [field, name] of FIELD_NAMES) {
-    if (name.length !== length) continue;
+  for (const [field, name] of FIELDS_BY_LENGTH[end - start] ?? []) {
     let i = 0;
-    while (i < length && b[start + i] === name.charCodeAt(i)) i++;
-    if (i === length) return field;
+    while (i < name.length && b[start + i] === name[i]) i++;
+    if (i === name.length) return field;
   }
   return 0;
+}
+
+function digits(b: Uint8Array, at: number, count: number): number {
+  let v = 0;
+  for (let i = at; i < at + count; i++) {
+    const d = b[i]! - 0x30;
+    if (d < 0 || d > 9) return -1;
+    v = v * 10 + d;
+  }
+  return v;
+}
+
+/**
+ * The common ISO-8601 form, YYYY-MM-DDTHH:MM:SS[.mmm]Z, as Date.parse reads it (which rolls days
+ * past a month's end over, as Date.UTC does); -1 for anything else, left to parseTimestamp.
+ */
+function isoUtcMs(b: Uint8Array, start: number, end: number): number {
+  const length = end - start;
+  if ((length !== 20 && length !== 24) || b[end - 1] !== 0x5a) return -1;
+  if (b[start + 4] !== 0x2d || b[start + 7] !== 0x2d || b[start + 10] !== 0x54) return -1;
+  if (b[start + 13] !== 0x3a || b[start + 16] !== 0x3a) return -1;
+  const year = digits(b, start, 4);
+  const month = digits(b, start + 5, 2);
+  const day = digits(b, start + 8, 2);
+  const hour = digits(b, start + 11, 2);
+  const minute = digits(b, start + 14, 2);
+  const second = digits(b, start + 17, 2);
+  let ms = 0;
+  if (length === 24) {
+    if (b[start + 19] !== 0x2e) return -1;
+    ms = digits(b, start + 20, 3);
+  }
+  // Two-digit years mean 19xx to Date.UTC; hour 24 and the like are parseTimestamp's.
+  if (year < 100 || month < 1 || month > 12 || day < 1 || day > 31 || hour < 0 || hour > 23) return -1;
+  if (minute < 0 || minute > 59 || second < 0 || second > 59 || ms < 0) return -1;
+  return Date.UTC(year, month - 1, day, hour, minute, second, ms);
 }
 
 function asciiString(b: Uint8Array, start: number, end: number): string {
@@ -243,9 +283,12 @@ export function scanClick(b: Uint8Array, opts: ValidateOptions, out: ScannedClic
   while (isWhitespace(b[i])) i++;
   if (i !== n || seen !== ALL_FIELDS || country === undefined) return false;
   if (tsStart >= 0) {
-    const parsed = parseTimestamp(asciiString(b, tsStart, tsEnd));
-    if (parsed === undefined) return false;
-    ts = parsed;
+    ts = isoUtcMs(b, tsStart, tsEnd);
+    if (ts < 0) {
+      const parsed = parseTimestamp(asciiString(b, tsStart, tsEnd));
+      if (parsed === undefined) return false;
+      ts = parsed;
+    }
   }
   if (ts > opts.nowMs + (opts.maxFutureMs ?? DEFAULT_MAX_FUTURE_MS)) return false;
   if (ts < opts.nowMs - (opts.maxAgeMs ?? DEFAULT_MAX_AGE_MS)) return false;

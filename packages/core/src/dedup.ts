@@ -17,7 +17,7 @@ interface MinuteStats {
 }
 
 export class PartitionDeduper {
-  private readonly ids = new ExpiringIdSet(4096);
+  private readonly ids = new ExpiringIdSet(16_384);
   /** Per minute number (epoch ms / 60 000) still inside the horizon. */
   private readonly minutes = new Map<number, MinuteStats>();
   private maxTs = Number.NEGATIVE_INFINITY;

@@ -103,9 +103,13 @@ function int64(buf: Buffer, at: number): number {
   return buf.readInt32BE(at) * 4294967296 + buf.readUInt32BE(at + 4);
 }
 
+/** The headers of a record without any: one object for all of them (nobody writes to it). */
+const NO_HEADERS: DecodedRecord["headers"] = Object.freeze({});
+
 function decodeHeaders(c: Cursor): DecodedRecord["headers"] {
-  const headers: DecodedRecord["headers"] = {};
   const count = c.varInt();
+  if (count <= 0) return NO_HEADERS;
+  const headers: DecodedRecord["headers"] = {};
   for (let i = 0; i < count; i++) {
     const key = c.bytes()?.toString("utf8") ?? "null";
     const value = c.bytes();
