@@ -69,7 +69,9 @@ function isWhitespace(c: number | undefined): boolean {
 /** Field names (as bytes) by their length. */
 const FIELDS_BY_LENGTH: [number, Uint8Array][][] = [];
 for (const [field, name] of FIELD_NAMES) {
-  (FIELDS_BY_LENGTH[name.length] ??= []).push([field, new TextEncoder().encode(name)]);
+  const same = FIELDS_BY_LENGTH[name.length] ?? [];
+  same.push([field, new TextEncoder().encode(name)]);
+  FIELDS_BY_LENGTH[name.length] = same;
 }
 
 function fieldOf(b: Uint8Array, start: number, end: number): number {
