@@ -43,7 +43,7 @@ const REDIS_APPLY_MAX_CELLS = 50_000;
  * Cells of committed checkpoints kept in memory for Redis (~100 bytes each, under the heap cap);
  * past it, the oldest are read back from the outbox.
  */
-const UNAPPLIED_MAX_CELLS = 150_000;
+const UNAPPLIED_MAX_CELLS = 100_000;
 
 /**
  * Records counted between two turns of the event loop. A fetch holds tens of thousands; without
@@ -53,7 +53,7 @@ const UNAPPLIED_MAX_CELLS = 150_000;
 const YIELD_EVERY = 2_048;
 
 /** Records received from kafkajs and not counted yet past which it waits before fetching more. */
-const MAX_QUEUED_MESSAGES = 30_000;
+const MAX_QUEUED_MESSAGES = 20_000;
 
 /** Clicks counted but not yet in a checkpoint plan past which counting waits for the write in flight. */
 const MAX_UNPLANNED_CLICKS = 500_000;
@@ -119,7 +119,7 @@ export class AggregatorWorker {
       heartbeatInterval: Math.floor(cfg.sessionTimeoutMs / 10),
       rebalanceTimeout: 60_000,
       maxBytesPerPartition: 1024 * 1024,
-      maxBytes: 4 * 1024 * 1024,
+      maxBytes: 3 * 1024 * 1024,
       maxWaitTimeInMs: 250,
     });
     this.producer = createIdempotentProducer(cfg.kafka);

@@ -1,7 +1,8 @@
-// The lean fetch decoder against kafkajs' own: random record batches written by kafkajs' encoder
-// (every codec it can write, headers, null keys and values, control and transactional batches,
-// log-append time, offsets past 2³², a batch cut off at the end) decode to the same records, and
-// the lean consumer Batch keeps and drops the same messages as kafkajs'.
+// The lean kafkajs internals against kafkajs' own: random record batches written by kafkajs'
+// encoder (every codec it can write, headers, null keys and values, control and transactional
+// batches, log-append time, offsets past 2³², a batch cut off at the end) decode to the same
+// records; the lean consumer Batch keeps and drops the same messages; the producer's grouping
+// and record encoder give the same groups and bytes.
 // First, as in client.ts: installed before kafkajs' consumer is loaded.
 import "./lean-kafkajs";
 import { createRequire } from "node:module";
@@ -11,6 +12,7 @@ import { registerCodecs } from "./codecs";
 import {
   type DecodedRecord,
   decodeMessages,
+  encodeRecord,
   groupMessagesPerPartition,
   installLeanKafkajs,
   kafkajsOriginals,
@@ -18,7 +20,8 @@ import {
 
 const require = createRequire(import.meta.url);
 const { RecordBatch } = require("kafkajs/src/protocol/recordBatch/v0");
-const Record = require("kafkajs/src/protocol/recordBatch/record/v0");
+// kafkajs' own record encoder writes the batches the decoders read.
+const Record = (fields: Parameters<typeof encodeRecord>[0]) => kafkajsOriginals().encodeRecord(fields);
 const Decoder = require("kafkajs/src/protocol/decoder");
 const Long = require("kafkajs/src/utils/long");
 const OriginalBatch = (() => {
@@ -98,6 +101,7 @@ describe("lean fetch decoder", () => {
     expect(installLeanKafkajs()).toEqual({ batch: true, grouping: true });
     expect(require("kafkajs/src/protocol/requests/fetch/v4/decodeMessages.js")).toBe(decodeMessages);
     expect(require("kafkajs/src/producer/groupMessagesPerPartition.js")).toBe(groupMessagesPerPartition);
+    expect(require("kafkajs/src/protocol/recordBatch/record/v0/index.js")).toBe(encodeRecord);
   });
 
   test("decodes random record sets exactly as kafkajs does", async () => {
@@ -181,5 +185,30 @@ describe("lean producer grouping", () => {
     expect(groupMessagesPerPartition({ ...args, partitionMetadata: [] })).toEqual(
       original({ ...args, partitionMetadata: [] }),
     );
+  });
+});
+
+describe("lean record encoder", () => {
+  test("writes the same bytes as kafkajs' for keys, values and deltas of every size", () => {
+    const original = kafkajsOriginals().encodeRecord;
+    const r = rng(9);
+    const text = (n: number) => Array.from({ length: n }, () => "aé€😀"[Math.floor(r() * 4)]).join("");
+    const pickValue = () => {
+      const x = r();
+      if (x < 0.1) return null;
+      if (x < 0.2) return undefined;
+      if (x < 0.6) return text(Math.floor(r() * 300));
+      return Buffer.from(text(Math.floor(r() * 600)));
+    };
+    for (let i = 0; i < 600; i++) {
+      const fields = {
+        offsetDelta: Math.floor(r() * 2 ** (1 + Math.floor(r() * 29))),
+        timestampDelta: Math.floor((r() - 0.3) * 2 ** (1 + Math.floor(r() * 29))),
+        key: pickValue(),
+        value: pickValue(),
+        headers: r() < 0.05 ? { h: "v" } : {},
+      };
+      expect(encodeRecord(fields).buffer).toEqual(original(fields).buffer);
+    }
   });
 });
