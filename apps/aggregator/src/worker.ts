@@ -28,7 +28,7 @@ import {
 } from "@adclicks/db";
 import { createIdempotentProducer, deadLetterMessage, type TopicNames } from "@adclicks/kafka";
 import type { Redis } from "ioredis";
-import type { Consumer, EachBatchPayload, Kafka, Message, Producer } from "kafkajs";
+import type { Admin, Consumer, EachBatchPayload, Kafka, Message, Producer } from "kafkajs";
 import type pg from "pg";
 import type { Logger } from "pino";
 import * as metrics from "./metrics";
@@ -82,6 +82,7 @@ export class AggregatorWorker {
   private readonly op: ClickAggregator;
   private readonly consumer: Consumer;
   private readonly producer: Producer;
+  private readonly admin: Admin;
   private readonly log: Logger;
 
   // Serializes batches, checkpoints, assignments and shutdown.
@@ -123,11 +124,13 @@ export class AggregatorWorker {
       maxWaitTimeInMs: 250,
     });
     this.producer = createIdempotentProducer(cfg.kafka);
+    this.admin = cfg.kafka.admin();
   }
 
   async start(): Promise<void> {
     const { topics } = this.cfg;
     await this.producer.connect();
+    await this.admin.connect();
     await this.ensureLiveWindows();
     await this.consumer.connect();
     this.consumer.on(this.consumer.events.GROUP_JOIN, (e) => {
@@ -167,6 +170,7 @@ export class AggregatorWorker {
     await this.publishing;
     await this.consumer.disconnect().catch(() => {});
     await this.producer.disconnect().catch(() => {});
+    await this.admin.disconnect().catch(() => {});
     this.log.info("aggregator stopped");
   }
 
@@ -229,13 +233,41 @@ export class AggregatorWorker {
     }
     const fresh = partitions.filter((p) => !this.expected.has(p));
     if (fresh.length > 0) {
-      const stored = await this.retry("load checkpoints", () =>
-        loadCheckpoints(this.cfg.pool, this.cfg.group, this.cfg.topics.clicks),
-      );
+      const stored = await this.resumePoints();
       for (const p of fresh) this.takeOver(p, stored.get(p));
     }
     this.log.info({ partitions }, "partitions assigned");
     this.kickRedis();
+  }
+
+  /**
+   * The stored checkpoints, each checked against its partition's log: one past the log's end
+   * was written for an earlier topic of the same name (deleted and created again, as when Kafka's
+   * data directory is wiped). Kept, its offsets would skip the new log's first records as
+   * replays of counted ones; the partition is read from the log's start instead, its seq kept
+   * (fencing and the Redis applies go on in order).
+   */
+  private async resumePoints(): Promise<Map<number, StoredCheckpoint>> {
+    const { pool, group, topics } = this.cfg;
+    const stored = await this.retry("load checkpoints", () => loadCheckpoints(pool, group, topics.clicks));
+    const ends = await this.retry("read the log ends", () => this.admin.fetchTopicOffsets(topics.clicks));
+    for (const end of ends) {
+      const cp = stored.get(end.partition);
+      if (!cp || cp.nextOffset <= Number(end.high)) continue;
+      this.log.warn(
+        { partition: end.partition, checkpoint: cp.nextOffset, logEnd: Number(end.high), logStart: Number(end.low) },
+        "checkpoint past the end of the log (the topic was created again): reading the partition from its start",
+      );
+      metrics.checkpointFailures.inc({ kind: "checkpoint past log end" });
+      const start = Number(end.low);
+      stored.set(end.partition, {
+        ...cp,
+        nextOffset: start,
+        dedupFromOffset: start,
+        maxEventMs: Number.NEGATIVE_INFINITY,
+      });
+    }
+    return stored;
   }
 
   /** Resumes a partition from its Postgres checkpoint (re-reading from where dedup needs). */
@@ -254,8 +286,7 @@ export class AggregatorWorker {
     if (this.stopping || isStale() || epoch !== (this.epochs.get(p) ?? 0)) return;
     if (!this.expected.has(p)) {
       // A batch before (or instead of) the assignment event: take the partition over now.
-      const stored = await this.retry("load checkpoints", () => loadCheckpoints(this.cfg.pool, this.cfg.group, topic));
-      this.takeOver(p, stored.get(p));
+      this.takeOver(p, (await this.resumePoints()).get(p));
       return;
     }
     let next = this.expected.get(p) ?? 0;

@@ -1,8 +1,10 @@
 // The aggregator against real Kafka, Postgres and Redis: exact counts under duplicates,
-// disorder, lateness and malformed input, and the live windows equal to the rollups.
+// disorder, lateness and malformed input, and the live windows equal to the rollups; batches of
+// other clients' codecs; a topic deleted and created again under its stored checkpoints.
 import { execFileSync } from "node:child_process";
 import { clickKey, isoMinute, MINUTE_MS } from "@adclicks/core";
 import { createPool } from "@adclicks/db";
+import { ensureTopics } from "@adclicks/kafka";
 import { createTestEnv, readTopicUntil, type TestEnv, waitFor } from "@adclicks/test-utils";
 import kafkajs from "kafkajs";
 import type pg from "pg";
@@ -195,5 +197,49 @@ test("batches compressed with zstd by another client are read and counted", asyn
     await worker.kill();
     await zpool.end();
     await zenv.cleanup();
+  }
+});
+
+test("a topic created again under the same name is counted from its start, not skipped as replays", async () => {
+  const renv = await createTestEnv("agg-recreated", { partitions: 2 });
+  const rpool = createPool(renv.databaseUrl, 2);
+  const group = `agg-${renv.id}`;
+  const start = Math.floor(Date.now() / MINUTE_MS) * MINUTE_MS - 10 * MINUTE_MS;
+  const before = makeTraffic({ count: 6_000, seed: 6, startMs: start, spanMs: 2 * MINUTE_MS });
+  const after = makeTraffic({ count: 2_000, seed: 7, startMs: start + 3 * MINUTE_MS, spanMs: MINUTE_MS });
+  try {
+    let worker = spawnWorker(renv);
+    await produce(renv, before.messages);
+    await waitFor("the first log checkpointed", async () => (await checkpointedOffsets(rpool, group)) === 6_000, {
+      timeoutMs: 60_000,
+    });
+    await worker.kill();
+    // As when Kafka's data directory is wiped: the topic is gone, then created empty again.
+    const admin = renv.kafka.admin();
+    await admin.connect();
+    try {
+      await admin.deleteTopics({ topics: [renv.topics.clicks] });
+      await waitFor("the topic deleted", async () => !(await admin.listTopics()).includes(renv.topics.clicks));
+      await waitFor("the topic created again", async () => (await ensureTopics(renv.kafka, renv.topics, 2)).length > 0);
+    } finally {
+      await admin.disconnect();
+    }
+    await produce(renv, after.messages);
+    worker = spawnWorker(renv);
+    try {
+      // The new log is shorter than the stored offsets: its 2,000 records are all counted.
+      await waitFor("the new log checkpointed", async () => (await checkpointedOffsets(rpool, group)) === 2_000, {
+        timeoutMs: 60_000,
+      });
+      const both = new Map(before.truth);
+      for (const [cell, n] of after.truth) both.set(cell, (both.get(cell) ?? 0) + n);
+      expect(await rollupCells(rpool)).toEqual(both);
+      expect(worker.output.join("")).toContain("checkpoint past the end of the log");
+    } finally {
+      await worker.kill();
+    }
+  } finally {
+    await rpool.end();
+    await renv.cleanup();
   }
 });
