@@ -105,6 +105,7 @@ export class AggregatorWorker {
   private timer: NodeJS.Timeout | undefined;
   private stopping = false;
   private inflight: Promise<void> | undefined;
+  private checkpointQueued = false;
   // One Redis sync per partition: while one builds its next call, Redis works on another's.
   private readonly redisSyncs = new Map<number, Promise<void>>();
   private publishing: Promise<void> | undefined;
@@ -344,8 +345,14 @@ export class AggregatorWorker {
     return Date.now() - this.lastCheckpointAt >= this.cfg.checkpointIntervalMs;
   }
 
+  /** Queues a checkpoint behind the batches already queued (one at a time). */
   private scheduleCheckpoint(): void {
-    this.exclusive(() => this.checkpoint()).catch((err) => this.log.error({ err }, "checkpoint failed"));
+    if (this.checkpointQueued) return;
+    this.checkpointQueued = true;
+    this.exclusive(() => {
+      this.checkpointQueued = false;
+      return this.checkpoint();
+    }).catch((err) => this.log.error({ err }, "checkpoint failed"));
   }
 
   /**

@@ -380,6 +380,12 @@ async function main(): Promise<void> {
         path: () => `/ads/popular_ads?count=100&window=${m}&country=US`,
       });
     }
+    // The largest N the API takes: decided by the all-countries tops (ALL_TOP_CAP) at this scale.
+    scenarios.push({
+      name: "popular_ads N=1000 M=60",
+      targetMs: Number.NaN,
+      path: () => "/ads/popular_ads?count=1000&window=60",
+    });
     scenarios.push({
       name: "aggregated_count M=60",
       targetMs: 10,

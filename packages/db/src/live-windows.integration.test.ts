@@ -27,6 +27,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  const ours = await redis.keys(`{${env.redisPrefix}-*`);
+  if (ours.length > 0) await redis.unlink(...ours);
   redis.disconnect();
   await pool.end();
   await env.cleanup();
