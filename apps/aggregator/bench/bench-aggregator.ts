@@ -83,6 +83,20 @@ interface RunResult {
   peakMemory: MemoryMb | undefined;
 }
 
+/** Clicks JSON.parse reads per second on one core: a yardstick for this machine's speed. */
+function parseRate(line: string): number {
+  const count = 1_000_000;
+  const round = () => {
+    const t0 = process.hrtime.bigint();
+    let sink = 0;
+    for (let i = 0; i < count; i++) sink += (JSON.parse(line) as { ad_id: string }).ad_id.length;
+    if (sink === 0) throw new Error("no ad_id in the sample click");
+    return count / (Number(process.hrtime.bigint() - t0) / 1e9);
+  };
+  round(); // warm-up
+  return round();
+}
+
 async function timeWorker(group: string): Promise<RunResult> {
   const checkpointMs: number[] = [];
   let cells = 0;
@@ -251,6 +265,9 @@ try {
 
   // 2. Time one worker consuming to the end, `--runs` times over the same topic (each run from
   // an empty database and Redis, in a consumer group of its own).
+  console.log(
+    `  this machine: JSON.parse of a click ${(parseRate(factory.next(start).line) / 1e6).toFixed(2)} M/s on one core (compare runs across machines by it)`,
+  );
   const results: RunResult[] = [];
   for (let run = 1; run <= opts.runs; run++) {
     if (run > 1) {

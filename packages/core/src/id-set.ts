@@ -136,11 +136,17 @@ export class ExpiringIdSet {
     for (let j = 0; j < oldTags.length; j++) {
       const t = oldTags[j]!;
       if (!isLive(t)) continue;
-      let i = Math.floor(
-        mix(oldKeys[j * 4]!, oldKeys[j * 4 + 1]!, oldKeys[j * 4 + 2]!, oldKeys[j * 4 + 3]!) * this.scale,
-      );
+      const a = oldKeys[j * 4]!;
+      const b = oldKeys[j * 4 + 1]!;
+      const c = oldKeys[j * 4 + 2]!;
+      const d = oldKeys[j * 4 + 3]!;
+      let i = Math.floor(mix(a, b, c, d) * this.scale);
       while (this.tags[i] !== EMPTY) if (++i === slots) i = 0;
-      this.keys.set(oldKeys.subarray(j * 4, j * 4 + 4), i * 4);
+      // Word by word: a subarray per id would be an object per id.
+      this.keys[i * 4] = a;
+      this.keys[i * 4 + 1] = b;
+      this.keys[i * 4 + 2] = c;
+      this.keys[i * 4 + 3] = d;
       this.tags[i] = t;
       this.occupied++;
     }
