@@ -26,7 +26,7 @@ import {
   type StoredCheckpoint,
   withMinuteToPublish,
 } from "@adclicks/db";
-import { createIdempotentProducer, deadLetterMessage, type TopicNames } from "@adclicks/kafka";
+import { createIdempotentProducer, deadLetterMessage, offsetOf, type TopicNames, timestampOf } from "@adclicks/kafka";
 import type { Redis } from "ioredis";
 import type { Admin, Consumer, EachBatchPayload, Kafka, Message, Producer } from "kafkajs";
 import type pg from "pg";
@@ -294,7 +294,7 @@ export class AggregatorWorker {
     const msgs = batch.messages;
     const first = msgs[0];
     if (!first) return;
-    if (Number(first.offset) > next && this.gapSeen.get(p) !== next) {
+    if (offsetOf(first) > next && this.gapSeen.get(p) !== next) {
       // Fetched from a position other than ours (a stale fetch): go back once. A gap that is
       // still there after that is real (transaction markers), and is accepted.
       this.gapSeen.set(p, next);
@@ -313,9 +313,9 @@ export class AggregatorWorker {
         if (this.stopping) break;
       }
       const m = msgs[i]!;
-      const offset = Number(m.offset);
+      const offset = offsetOf(m);
       if (offset < next) continue;
-      const d = this.op.process(p, offset, m.value, now, Number(m.timestamp) || now);
+      const d = this.op.process(p, offset, m.value, now, timestampOf(m) || now);
       next = offset + 1;
       decisions.set(d.kind, (decisions.get(d.kind) ?? 0) + 1);
       if (d.kind === "rejected") {

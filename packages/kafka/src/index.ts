@@ -6,5 +6,6 @@ export * from "./codecs";
 export * from "./dead-letter";
 export * from "./env-fragments";
 export * from "./env-schema";
+export { offsetOf, timestampOf } from "./lean-kafkajs";
 export * from "./producer";
 export * from "./topics";
