@@ -8,7 +8,7 @@
 import "./lean-kafkajs";
 import { createRequire } from "node:module";
 import kafkajs from "kafkajs";
-import { describe, expect, test } from "vitest";
+import { describe, expect, test, vi } from "vitest";
 import { registerCodecs } from "./codecs";
 import {
   type DecodedRecord,
@@ -229,6 +229,75 @@ describe("lean record encoder", () => {
         headers: r() < 0.05 ? { h: "v" } : {},
       };
       expect(encodeRecord(fields).buffer).toEqual(original(fields).buffer);
+    }
+  });
+});
+
+describe("lean produce request", () => {
+  test("is installed for v3 and the versions built on it", () => {
+    const lean = require("kafkajs/src/protocol/requests/produce/v3/request.js");
+    expect(lean).not.toBe(kafkajsOriginals().produceRequest);
+    const v7 = require("kafkajs/src/protocol/requests/produce/v7/request.js");
+    const args = { acks: -1, timeout: 100, topicData: [] };
+    expect(v7(args).encode).toBeInstanceOf(Function);
+    expect(v7(args).apiVersion).toBe(7);
+  });
+
+  test("encodes the same bytes as kafkajs' for random messages, codecs and producers", async () => {
+    const lean = require("kafkajs/src/protocol/requests/produce/v3/request.js");
+    const original = kafkajsOriginals().produceRequest;
+    const r = rng(21);
+    const pick = () => {
+      const x = r();
+      if (x < 0.1) return null;
+      if (x < 0.15) return undefined;
+      if (x < 0.6) return `ad-${Math.floor(r() * 1e6)}:é`;
+      return Buffer.from(JSON.stringify({ n: Math.floor(r() * 1e9) }));
+    };
+    const codecs = [CompressionTypes.None, CompressionTypes.GZIP, CompressionTypes.Snappy, CompressionTypes.LZ4];
+    // Messages without a timestamp take Date.now(): one fixed value for both encoders.
+    const now = vi.spyOn(Date, "now").mockReturnValue(1_800_000_000_000);
+    try {
+      for (let round = 0; round < 40; round++) {
+        const stamped = r() < 0.5;
+        const topicData = Array.from({ length: 1 + Math.floor(r() * 2) }, (_, t) => ({
+          topic: `topic-${t}`,
+          partitions: Array.from({ length: 1 + Math.floor(r() * 3) }, (_, p) => ({
+            partition: p,
+            firstSequence: Math.floor(r() * 100),
+            messages: Array.from({ length: 1 + Math.floor(r() * 40) }, () => ({
+              key: pick(),
+              value: pick(),
+              ...(r() < 0.1 ? { headers: { h: "v", many: ["a", "b"] } } : {}),
+              // 12 and 13 digits, and strings too: kafkajs sorts them as text to find the first and the max.
+              ...(stamped
+                ? { timestamp: (r() < 0.5 ? 999_000_000_000 : 1_700_000_000_000) + Math.floor(r() * 9_000) }
+                : {}),
+              ...(stamped && r() < 0.2 ? { timestamp: String(1_700_000_000_000 + Math.floor(r() * 9_000)) } : {}),
+            })),
+          })),
+        }));
+        const args = {
+          acks: r() < 0.5 ? -1 : 1,
+          timeout: 30_000,
+          transactionalId: r() < 0.2 ? "tx" : null,
+          producerId: Long.fromValue(r() < 0.5 ? -1 : Math.floor(r() * 1e6)),
+          producerEpoch: Math.floor(r() * 5),
+          compression: codecs[Math.floor(r() * codecs.length)],
+          topicData,
+        };
+        const ours = lean(args);
+        const theirs = original(args);
+        expect([ours.apiKey, ours.apiVersion, ours.apiName, ours.expectResponse()]).toEqual([
+          theirs.apiKey,
+          theirs.apiVersion,
+          theirs.apiName,
+          theirs.expectResponse(),
+        ]);
+        expect((await ours.encode()).buffer).toEqual((await theirs.encode()).buffer);
+      }
+    } finally {
+      now.mockRestore();
     }
   });
 });
