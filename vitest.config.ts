@@ -11,6 +11,9 @@ export default defineConfig({
           name: "unit",
           include: ["{apps,packages}/*/src/**/*.test.ts", "{apps,packages}/*/test/**/*.test.ts"],
           exclude: ["**/*.integration.test.ts", "**/node_modules/**"],
+          // As the aggregator runs (apps/aggregator/src/runtime.ts): the dedup tables free what
+          // they outgrow with ArrayBuffer.prototype.transfer.
+          execArgv: ["--harmony-rab-gsab-transfer"],
         },
       },
       {

@@ -4,5 +4,13 @@
 // worker's RSS under 512 MB at the book's scale (measured by `npm run bench:aggregator`).
 // The young generation is set apart from the cap: V8 sizes it from the heap limit, and at
 // 192 MB it is so small that a second's counts are promoted and collected again as old objects.
-export const WORKER_NODE_FLAGS = ["--max-old-space-size=192", "--max-semi-space-size=16"];
+// 8 MB semi-spaces rather than 16: ≈ 30 MB less RSS (peak 472-493 MB instead of 507-540 at 5M
+// clicks) for ≈ 1.5 µs more CPU per click in scavenges.
+// ArrayBuffer.prototype.transfer (a staged feature in Node 20's V8) lets the dedup tables free
+// the memory of a table they outgrew at once (id-set.ts).
+export const WORKER_NODE_FLAGS = [
+  "--max-old-space-size=192",
+  "--max-semi-space-size=8",
+  "--harmony-rab-gsab-transfer",
+];
 export const WORKER_ENV = { MALLOC_MMAP_THRESHOLD_: "131072", MALLOC_TRIM_THRESHOLD_: "131072" };

@@ -61,3 +61,13 @@ test("a minute tag that comes round again (16 bits) never brings an expired id b
 test("case and dashes do not change an id", () => {
   expect([...words("7F3C1A52-9F0E-4C7E-B0A5-3A8A1F9C2D11")]).toEqual([...words("7f3c1a529f0e4c7eb0a53a8a1f9c2d11")]);
 });
+
+test("a table it outgrew gives its memory back at once", () => {
+  const set = new ExpiringIdSet(16);
+  const table = (set as unknown as { keys: Uint32Array }).keys.buffer;
+  expect(table.byteLength).toBeGreaterThan(0);
+  for (let i = 0; i < 100; i++) set.seenOrAdd(words(randomUUID()), 10, 10);
+  expect(set.bytes).toBeGreaterThan(table.byteLength);
+  // Detached (transferred to nothing), not left for the garbage collector.
+  expect(table.byteLength).toBe(0);
+});

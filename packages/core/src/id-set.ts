@@ -150,5 +150,16 @@ export class ExpiringIdSet {
       this.tags[i] = t;
       this.occupied++;
     }
+    release(oldKeys.buffer);
+    release(oldTags.buffer);
   }
+}
+
+/**
+ * Gives a dropped table's memory back now rather than at the next full GC, which can be far off:
+ * the tables live in the old generation, and partitions grow theirs at about the same time
+ * (ArrayBuffer.prototype.transfer: Node 22, or 20 with --harmony-rab-gsab-transfer).
+ */
+function release(buffer: ArrayBufferLike): void {
+  (buffer as { transfer?: (length: number) => unknown }).transfer?.(0);
 }
