@@ -8,9 +8,5 @@
 // clicks) for ≈ 1.5 µs more CPU per click in scavenges.
 // ArrayBuffer.prototype.transfer (a staged feature in Node 20's V8) lets the dedup tables free
 // the memory of a table they outgrew at once (id-set.ts).
-export const WORKER_NODE_FLAGS = [
-  "--max-old-space-size=192",
-  "--max-semi-space-size=8",
-  "--harmony-rab-gsab-transfer",
-];
+export const WORKER_NODE_FLAGS = ["--max-old-space-size=192", "--max-semi-space-size=8", "--harmony-rab-gsab-transfer"];
 export const WORKER_ENV = { MALLOC_MMAP_THRESHOLD_: "131072", MALLOC_TRIM_THRESHOLD_: "131072" };
