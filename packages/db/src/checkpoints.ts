@@ -134,7 +134,7 @@ export async function commitCheckpoint(pool: pg.Pool, input: CommitInput): Promi
       await client.query("rollback");
       throw new CheckpointFencedError(fenced);
     }
-    if (cells.count > 0) {
+    if (cells.groups.length > 0) {
       const minutes = cells.minutes;
       await client.query(
         `insert into minute_status (minute) select to_timestamp(m / 1000.0) from unnest($1::bigint[]) as m
@@ -280,7 +280,6 @@ interface CellGroup {
  * named NULL an ad).
  */
 function rollupCells(parts: MinuteCounts[]): {
-  count: number;
   minutes: number[];
   groups: CellGroup[];
   literals: [string, string, string, string];
@@ -301,7 +300,6 @@ function rollupCells(parts: MinuteCounts[]): {
   }
   const groups: CellGroup[] = [];
   const text: [string[], string[], string[], string[]] = [[], [], [], []];
-  let count = 0;
   const minutes = [...byMinute.keys()].sort((a, b) => a - b);
   for (const minute of minutes) {
     const byCountry = byMinute.get(minute)!;
@@ -316,7 +314,6 @@ function rollupCells(parts: MinuteCounts[]): {
       const ads = [...byAd.keys()].sort();
       const clicks = ads.map((ad) => byAd.get(ad)!);
       groups.push({ minute, country, ads, clicks });
-      count += ads.length;
       text[0].push((ads.some((ad) => NEEDS_ESCAPE.test(ad)) ? ads.map(escapeElement) : ads).join('","'));
       text[1].push(`,${minute}`.repeat(ads.length).slice(1));
       text[2].push(`,"${escapeElement(country)}"`.repeat(ads.length).slice(1));
@@ -324,7 +321,6 @@ function rollupCells(parts: MinuteCounts[]): {
     }
   }
   return {
-    count,
     minutes,
     groups,
     literals: [

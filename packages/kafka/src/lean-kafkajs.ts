@@ -451,12 +451,7 @@ export function encodeRecord(fields: RecordFields): { buf: Buffer; buffer: Buffe
   return { buf, buffer: buf };
 }
 
-type ProduceMessage = {
-  key?: Buffer | string | null;
-  value?: Buffer | string | null;
-  headers?: Record<string, unknown>;
-  timestamp?: number | string;
-};
+type ProduceMessage = Pick<RecordFields, "key" | "value" | "headers"> & { timestamp?: number | string };
 type KafkajsEncoder = {
   buffer: Buffer;
   size(): number;
@@ -502,13 +497,8 @@ function leanProduceRequestV3() {
   };
 
   async function encodePartition(
-    compression: number,
-    partition: number,
-    messages: ProduceMessage[],
-    firstSequence: number | undefined,
-    transactionalId: string | null,
-    producerId: unknown,
-    producerEpoch: number,
+    { partition, messages, firstSequence }: ProduceTopic["partitions"][number],
+    { compression, transactionalId, producerId, producerEpoch }: Required<Omit<ProduceRequestArgs, "topicData">>,
   ): Promise<KafkajsEncoder> {
     const dateNow = Date.now();
     // As kafkajs: the default sort (as strings) picks the first and the max timestamp.
@@ -555,22 +545,11 @@ function leanProduceRequestV3() {
     apiName: "Produce",
     expectResponse: () => acks !== 0,
     encode: async () => {
+      const producer = { acks, timeout, transactionalId, producerId, producerEpoch, compression };
       const topics: KafkajsEncoder[] = [];
       for (const { topic, partitions } of topicData) {
         const encoded: KafkajsEncoder[] = [];
-        for (const p of partitions) {
-          encoded.push(
-            await encodePartition(
-              compression,
-              p.partition,
-              p.messages,
-              p.firstSequence,
-              transactionalId,
-              producerId,
-              producerEpoch,
-            ),
-          );
-        }
+        for (const p of partitions) encoded.push(await encodePartition(p, producer));
         topics.push(new Encoder().writeString(topic).writeArray(encoded));
       }
       return new Encoder().writeString(transactionalId).writeInt16(acks).writeInt32(timeout).writeArray(topics);
