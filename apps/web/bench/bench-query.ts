@@ -8,7 +8,7 @@ import { existsSync } from "node:fs";
 import http from "node:http";
 import { fileURLToPath } from "node:url";
 import { createGunzip } from "node:zlib";
-import { deriveAllCountries, migrateDatabase } from "@adclicks/db";
+import { deriveLiveSets, migrateDatabase } from "@adclicks/db";
 import { createDb, createRedis, type Db } from "@adclicks/db/client";
 import { ensureRawPartitions, markMinutesFinal } from "@adclicks/db/fixtures";
 import { createApiKey } from "@adclicks/db/queries";
@@ -81,7 +81,7 @@ function binomial(n: number, p: number): number {
 /**
  * Live windows as the aggregator keeps them: per ad and minute of the last 60, clicks drawn from
  * its Zipf rate, a US share into the US minute and bucket sets and the rest into GB's; then the
- * all-countries hashes and tops derived from those two, as the rebuild derives them. Returns
+ * live sets (hashes and tops) derived from those, as the rebuild derives them. Returns
  * minute-set members (all / US) over all minutes.
  */
 async function loadRedis(redis: Redis, headMs: number): Promise<{ all: number; us: number }> {
@@ -91,6 +91,8 @@ async function loadRedis(redis: Redis, headMs: number): Promise<{ all: number; u
   let h = 0;
   for (let i = 1; i <= A; i++) h += i ** -ZIPF_S;
   const sizes = { all: 0, us: 0 };
+  // Sorted sets of clicks per minute (or bucket) and country, which the live sets are derived from.
+  const scratch = (kind: "m" | "b", t: number, c: string) => `${keys.tag}:load:${kind}:${t}:${c}`;
   const batches = new Map<string, (string | number)[]>();
   const flush = async (force: boolean) => {
     const pipe = redis.pipeline();
@@ -136,8 +138,8 @@ async function loadRedis(redis: Redis, headMs: number): Promise<{ all: number; u
         ["GB", c - us],
       ] as const) {
         if (n === 0) continue;
-        add(keys.minute(minuteMs, country), n, adId);
-        if (b !== null) bump(keys.bucket(b, country), n);
+        add(scratch("m", minuteMs, country), n, adId);
+        if (b !== null) bump(scratch("b", b, country), n);
       }
       if (us > 0) sizes.us++;
     }
@@ -147,17 +149,15 @@ async function loadRedis(redis: Redis, headMs: number): Promise<{ all: number; u
   await flush(true);
   const countries = ["US", "GB"];
   const buckets = new Set<number>();
+  const sources = (kind: "m" | "b", t: number) => new Map(countries.map((c) => [c, [scratch(kind, t, c)]]));
   for (let m = 0; m < MINUTES_KEPT; m++) {
     const minuteMs = headMs - m * MINUTE;
-    await redis.sadd(keys.minuteCountries(minuteMs), ...countries);
-    await deriveAllCountries(redis, keys, "minute", minuteMs, countries);
+    await deriveLiveSets(redis, keys, "minute", minuteMs, sources("m", minuteMs));
     const b = keptBucketOf(minuteMs, headMs);
     if (b !== null) buckets.add(b);
   }
-  for (const b of buckets) {
-    await redis.sadd(keys.bucketCountries(b), ...countries);
-    await deriveAllCountries(redis, keys, "bucket", b, countries);
-  }
+  for (const b of buckets) await deriveLiveSets(redis, keys, "bucket", b, sources("b", b));
+  await unlinkPrefix(redis, `${keys.tag}:load`);
   await redis.hset(keys.meta, { head: String(headMs), ready: "1" });
   return sizes;
 }
@@ -380,7 +380,7 @@ async function main(): Promise<void> {
         path: () => `/ads/popular_ads?count=100&window=${m}&country=US`,
       });
     }
-    // The largest N the API takes: decided by the all-countries tops (ALL_TOP_CAP) at this scale.
+    // The largest N the API takes: decided by the tops' cap (TOP_CAP) at this scale.
     scenarios.push({
       name: "popular_ads N=1000 M=60",
       targetMs: Number.NaN,

@@ -1,6 +1,6 @@
 // The live-window writes against a real Redis: checkpoints applied exactly once and in seq
-// order, in any merge; every set equal to a brute-force sum of the cells; the all-countries tops
-// keeping their contract (all ads while small, then ALL_TOP_CAP ads none of the others beats);
+// order, in any merge; every set equal to a brute-force sum of the cells; the tops keeping their
+// contract (all ads while small, then TOP_CAP ads none of the others beats);
 // a rebuild from Postgres giving the same sets; expiries on every key.
 import { MINUTE_MS, MinuteCounts } from "@adclicks/core";
 import { createTestEnv, type TestEnv } from "@adclicks/test-utils";
@@ -10,11 +10,13 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createPool, createRedis } from "./client";
 import { applyDeltas, readLiveSet, rebuildLiveWindows } from "./live-windows";
 import { seededRandom } from "./queries/fixtures";
-import { ALL_TOP_CAP, BUCKET_MS, keptBucketOf, type RedisKeys, redisKeys } from "./redis-keys";
+import { ALL_COUNTRIES, BUCKET_MS, keptBucketOf, type RedisKeys, redisKeys, TOP_CAP } from "./redis-keys";
 
 const HEAD = Date.UTC(2026, 0, 5, 12, 3);
 const MINUTES = 7;
 const COUNTRIES = ["US", "DE", "JP", "BR"];
+/** Half the clicks are from the US: enough ads in its minutes to cap their tops too. */
+const countryOf = (r: number) => (r < 0.5 ? "US" : COUNTRIES[1 + Math.floor((r - 0.5) * 6)]!);
 
 let env: TestEnv;
 let redis: Redis;
@@ -39,16 +41,16 @@ function checkpoints(seed: number, count: number): MinuteCounts[] {
   const rnd = seededRandom(seed);
   return Array.from({ length: count }, () => {
     const counts = new MinuteCounts();
-    for (let i = 0; i < 4_000; i++) {
+    for (let i = 0; i < 8_000; i++) {
       const minute = HEAD - Math.floor(rnd() * MINUTES) * MINUTE_MS;
-      const rank = Math.floor(20_000 ** rnd()) - 1;
-      counts.add(minute, COUNTRIES[Math.floor(rnd() * COUNTRIES.length)]!, `ad-${rank}`, 1 + Math.floor(rnd() * 3));
+      const rank = Math.floor(rnd() < 0.5 ? 30_000 * rnd() : 30_000 ** rnd()) - 1;
+      counts.add(minute, countryOf(rnd()), `ad-${rank}`, 1 + Math.floor(rnd() * 3));
     }
     return counts;
   });
 }
 
-/** Brute force: every live set's (ad → clicks), by set key. */
+/** Brute force: every live set's (ad → clicks), by its hash key. */
 function expectedSets(keys: RedisKeys, all: MinuteCounts[]): Map<string, Map<string, number>> {
   const sets = new Map<string, Map<string, number>>();
   const bump = (key: string, ad: string, n: number) => {
@@ -57,52 +59,52 @@ function expectedSets(keys: RedisKeys, all: MinuteCounts[]): Map<string, Map<str
     sets.set(key, set);
   };
   for (const counts of all)
-    for (const d of counts.deltas()) {
-      bump(keys.minute(d.minute, d.country), d.adId, d.clicks);
-      bump(keys.minuteHash(d.minute), d.adId, d.clicks);
-      const b = keptBucketOf(d.minute, HEAD);
-      if (b !== null) {
-        bump(keys.bucket(b, d.country), d.adId, d.clicks);
-        bump(keys.bucketHash(b), d.adId, d.clicks);
+    for (const d of counts.deltas())
+      for (const c of [d.country, ALL_COUNTRIES]) {
+        bump(keys.minuteHash(d.minute, c), d.adId, d.clicks);
+        const b = keptBucketOf(d.minute, HEAD);
+        if (b !== null) bump(keys.bucketHash(b, c), d.adId, d.clicks);
       }
-    }
   return sets;
 }
 
 const MINUTE_LIST = Array.from({ length: MINUTES }, (_, i) => HEAD - i * MINUTE_MS);
 const BUCKET_LIST = [...new Set(MINUTE_LIST.map((m) => m - (m % BUCKET_MS)))];
 
-/** Redis holds exactly the brute-force sets, and each all-countries top keeps its contract. */
+/**
+ * Redis holds exactly the brute-force sets, and each top keeps its contract; the number of
+ * capped tops, for all countries and for one.
+ */
 async function expectLiveSets(keys: RedisKeys, expected: Map<string, Map<string, number>>) {
   const sorted = (m: Map<string, number>) => [...m].sort((a, b) => (a[0] < b[0] ? -1 : 1));
-  let capped = 0;
+  const capped = { all: 0, country: 0 };
   for (const [kind, list] of [
     ["minute", MINUTE_LIST],
     ["bucket", BUCKET_LIST],
   ] as const) {
     for (const t of list) {
-      const hashKey = kind === "minute" ? keys.minuteHash(t) : keys.bucketHash(t);
-      const all = await readLiveSet(redis, keys, kind, t);
-      expect(sorted(all)).toEqual(sorted(expected.get(hashKey) ?? new Map()));
-      for (const c of COUNTRIES) {
-        const key = kind === "minute" ? keys.minute(t, c) : keys.bucket(t, c);
-        expect([key, sorted(await readLiveSet(redis, keys, kind, t, c))]).toEqual([
-          key,
-          sorted(expected.get(key) ?? new Map()),
-        ]);
-      }
-      const raw = await redis.zrange(kind === "minute" ? keys.minute(t) : keys.bucket(t), "0", "-1", "WITHSCORES");
-      const top = new Map<string, number>();
-      for (let i = 0; i < raw.length; i += 2) top.set(raw[i]!, Number(raw[i + 1]));
-      for (const [ad, n] of top) expect([ad, n]).toEqual([ad, all.get(ad)]);
-      if (all.size < ALL_TOP_CAP) {
-        expect(top.size).toBe(all.size);
-      } else {
-        capped++;
-        expect(top.size).toBe(ALL_TOP_CAP);
-        const lowest = Math.min(...top.values());
-        const outside = [...all].filter(([ad]) => !top.has(ad)).map(([, n]) => n);
-        expect(Math.max(...outside)).toBeLessThanOrEqual(lowest);
+      for (const c of [ALL_COUNTRIES, ...COUNTRIES]) {
+        const hashKey = kind === "minute" ? keys.minuteHash(t, c) : keys.bucketHash(t, c);
+        const all = await readLiveSet(redis, keys, kind, t, c);
+        expect([hashKey, sorted(all)]).toEqual([hashKey, sorted(expected.get(hashKey) ?? new Map())]);
+        const raw = await redis.zrange(
+          kind === "minute" ? keys.minute(t, c) : keys.bucket(t, c),
+          "0",
+          "-1",
+          "WITHSCORES",
+        );
+        const top = new Map<string, number>();
+        for (let i = 0; i < raw.length; i += 2) top.set(raw[i]!, Number(raw[i + 1]));
+        expect([hashKey, [...top].filter(([ad, n]) => all.get(ad) !== n)]).toEqual([hashKey, []]);
+        if (all.size < TOP_CAP) {
+          expect(top.size).toBe(all.size);
+        } else {
+          capped[c === ALL_COUNTRIES ? "all" : "country"]++;
+          expect(top.size).toBe(TOP_CAP);
+          const lowest = Math.min(...top.values());
+          const outside = [...all].filter(([ad]) => !top.has(ad)).map(([, n]) => n);
+          expect(Math.max(...outside)).toBeLessThanOrEqual(lowest);
+        }
       }
     }
   }
@@ -128,7 +130,9 @@ describe("applying checkpoints", () => {
       expect(await applyDeltas(redis, merged, "g", [range], counts)).toEqual({ kind: "applied" });
     }
     const expected = expectedSets(one, all);
-    expect(await expectLiveSets(one, expected)).toBeGreaterThan(0);
+    const capped = await expectLiveSets(one, expected);
+    expect(capped.all).toBeGreaterThan(0);
+    expect(capped.country).toBeGreaterThan(0);
     await expectLiveSets(merged, expectedSets(merged, all));
     // A replay is refused with the seq Redis has; a gap too.
     const replay = await applyDeltas(redis, one, "g", [{ partition: 0, fromSeq: 5, toSeq: 5 }], all[4]!);
@@ -157,7 +161,11 @@ describe("applying checkpoints", () => {
     );
     const r = await rebuildLiveWindows(pool, redis, keys, "g");
     expect(r).toMatchObject({ rebuilt: true, rows: rows.length, head: HEAD });
-    expect(await expectLiveSets(keys, expectedSets(keys, all))).toBeGreaterThan(0);
+    expect((await expectLiveSets(keys, expectedSets(keys, all))).country).toBeGreaterThan(0);
     expect(await redis.hget(keys.applied, "g:0")).toBe("8");
+    // No scratch set is left behind, and every key expires.
+    expect(await redis.keys(`${keys.tag}:rb:*`)).toEqual([]);
+    for (const key of await redis.keys(`${keys.tag}:*`))
+      expect([key, (await redis.pttl(key)) > 0]).toEqual([key, true]);
   });
 });

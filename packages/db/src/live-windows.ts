@@ -7,12 +7,12 @@ import type { Redis, Result } from "ioredis";
 import type pg from "pg";
 import {
   ALL_COUNTRIES,
-  ALL_TOP_CAP,
   BUCKET_MS,
   keptBucketOf,
   LIVE_TTL_MS,
   MINUTES_KEPT,
   type RedisKeys,
+  TOP_CAP,
 } from "./redis-keys";
 
 const MINUTE_MS = 60_000;
@@ -21,8 +21,8 @@ const MINUTE_MS = 60_000;
 // those checkpoints in MinuteCounts' grouped format: (minute, country, k, (ad, clicks) × k)*.
 // Applies all of it or nothing: every partition's last applied seq must be fromSeq - 1, else it
 // returns {-2, last₁, …, last_n} and the caller re-plans. Returns {-1} while not ready, {1} done.
-// A cell goes into its minute's and its bucket's sets: the country's sorted set, the
-// all-countries hash, and the all-countries top where its new total reaches it (the top's
+// A cell goes into its minute's and its bucket's sets, its country's and the all-countries one:
+// an increment of the set's hash, and of its top where the new total reaches it (the top's
 // lowest score is read once per call and followed as the top changes). Minutes (and buckets,
 // with their first minute) that leave the kept range are unlinked. Applies commute (the top
 // keeps its contract whatever the order), so merging consecutive checkpoints changes nothing
@@ -38,7 +38,7 @@ for p = 1, np do
 end
 if not ok then table.insert(lasts, 1, -2) return lasts end
 local first = 3 + np * 3
-local M, KEEP, TTL, B, CAP = ${MINUTE_MS}, ${MINUTES_KEPT}, ${LIVE_TTL_MS}, ${BUCKET_MS}, ${ALL_TOP_CAP}
+local M, KEEP, TTL, B, CAP = ${MINUTE_MS}, ${MINUTES_KEPT}, ${LIVE_TTL_MS}, ${BUCKET_MS}, ${TOP_CAP}
 local head = tonumber(redis.call('HGET', KEYS[1], 'head') or '0')
 local maxm = head
 local i = first
@@ -50,8 +50,12 @@ end
 
 local function drop(kind, ts)
   local countries = tag .. ':' .. kind .. 'c:' .. ts
-  for _, c in ipairs(redis.call('SMEMBERS', countries)) do redis.call('UNLINK', tag .. ':' .. kind .. ':' .. ts .. ':' .. c) end
-  redis.call('UNLINK', tag .. ':' .. kind .. ':' .. ts .. ':*', tag .. ':' .. kind .. 'h:' .. ts, countries)
+  local cs = redis.call('SMEMBERS', countries)
+  cs[#cs + 1] = '*'
+  for _, c in ipairs(cs) do
+    redis.call('UNLINK', tag .. ':' .. kind .. ':' .. ts .. ':' .. c, tag .. ':' .. kind .. 'h:' .. ts .. ':' .. c)
+  end
+  redis.call('UNLINK', countries)
 end
 if maxm > head then
   if head > 0 then
@@ -65,55 +69,88 @@ if maxm > head then
   head = maxm
 end
 
--- Per minute or bucket written in this call: its all-countries top (size, lowest score once
--- full) and shared keys, whose expiry is renewed once at the end.
-local shared = {}
+-- Per set written in this call: its top's size and lowest score once full (followed as the top
+-- changes), so the top is read once per call, not per cell.
+local sets = {}
 local function lowest(top)
   return tonumber(redis.call('ZRANGE', top, 0, 0, 'WITHSCORES')[2])
 end
-local function add(kind, ts, c, from, k)
-  local prefix = tag .. ':' .. kind
-  local s = shared[prefix .. ts]
+local function open(prefix, ts, c)
+  local top = prefix .. ':' .. ts .. ':' .. c
+  local s = sets[top]
   if s == nil then
-    local top = prefix .. ':' .. ts .. ':*'
-    s = { top = top, hash = prefix .. 'h:' .. ts, countries = prefix .. 'c:' .. ts, card = redis.call('ZCARD', top), min = 0 }
+    s = { top = top, hash = prefix .. 'h:' .. ts .. ':' .. c, countries = prefix .. 'c:' .. ts, c = c }
+    s.card, s.min = redis.call('ZCARD', top), 0
     if s.card >= CAP then s.min = lowest(top) end
-    shared[prefix .. ts] = s
+    sets[top] = s
   end
-  local own = prefix .. ':' .. ts .. ':' .. c
-  for j = from, from + 2 * k - 2, 2 do
-    local ad, n = ARGV[j], ARGV[j + 1]
-    redis.call('ZINCRBY', own, n, ad)
-    local v = redis.call('HINCRBY', s.hash, ad, n)
-    -- Below the top's lowest score an ad stays out of it (it cannot be in it: it would be above).
-    if v > s.min then
-      if redis.call('ZADD', s.top, v, ad) == 1 then
-        s.card = s.card + 1
-        if s.card > CAP then
-          redis.call('ZPOPMIN', s.top)
-          s.card = CAP
-        end
-        if s.card == CAP then s.min = lowest(s.top) end
-      elseif s.card == CAP and v - tonumber(n) <= s.min then
-        s.min = lowest(s.top)
+  return s
+end
+local function bump(s, ad, n)
+  local v = redis.call('HINCRBY', s.hash, ad, n)
+  -- Below the top's lowest score an ad stays out of it (it cannot be in it: it would be above).
+  if v > s.min then
+    if redis.call('ZADD', s.top, v, ad) == 1 then
+      s.card = s.card + 1
+      if s.card > CAP then
+        redis.call('ZPOPMIN', s.top)
+        s.card = CAP
       end
+      if s.card == CAP then s.min = lowest(s.top) end
+    elseif s.card == CAP and v - n <= s.min then
+      s.min = lowest(s.top)
     end
   end
-  if redis.call('SADD', s.countries, c) == 1 then redis.call('PEXPIRE', own, TTL) end
+end
+-- The all-countries sets take a call's clicks summed per ad first: a popular ad has a cell in
+-- most countries, and is in the top, so this saves most of their writes.
+local totals = {}
+local function total(prefix, ts)
+  local id = prefix .. ':' .. ts
+  local t = totals[id]
+  if t == nil then
+    t = { prefix = prefix, ts = ts, clicks = {} }
+    totals[id] = t
+  end
+  return t.clicks
 end
 i = first
 while i <= #ARGV do
   local m, c, k = tonumber(ARGV[i]), ARGV[i + 1], tonumber(ARGV[i + 2])
   if m > head - KEEP * M then
-    add('m', string.format('%d', m), c, i + 3, k)
+    local ts = string.format('%d', m)
+    local own, all = open(tag .. ':m', ts, c), total(tag .. ':m', ts)
     -- A bucket whose first minute has left is never read again: leave it gone.
     local b = m - m % B
-    if b > head - KEEP * M then add('b', string.format('%d', b), c, i + 3, k) end
+    local bown, ball
+    if b > head - KEEP * M then
+      local bts = string.format('%d', b)
+      bown, ball = open(tag .. ':b', bts, c), total(tag .. ':b', bts)
+    end
+    for j = i + 3, i + 1 + 2 * k, 2 do
+      local ad, n = ARGV[j], tonumber(ARGV[j + 1])
+      bump(own, ad, n)
+      all[ad] = (all[ad] or 0) + n
+      if bown then
+        bump(bown, ad, n)
+        ball[ad] = (ball[ad] or 0) + n
+      end
+    end
   end
   i = i + 3 + 2 * k
 end
-for _, s in pairs(shared) do
-  for _, key in ipairs({s.top, s.hash, s.countries}) do redis.call('PEXPIRE', key, TTL) end
+for _, t in pairs(totals) do
+  local s = open(t.prefix, t.ts, '*')
+  for ad, n in pairs(t.clicks) do bump(s, ad, n) end
+end
+-- A country's keys expire from their creation; the all-countries ones are renewed by each call.
+for _, s in pairs(sets) do
+  if s.c == '*' then
+    for _, key in ipairs({s.top, s.hash, s.countries}) do redis.call('PEXPIRE', key, TTL) end
+  elseif redis.call('SADD', s.countries, s.c) == 1 then
+    -- The countries' set too: this SADD may create it after this loop renewed it for '*'.
+    for _, key in ipairs({s.top, s.hash, s.countries}) do redis.call('PEXPIRE', key, TTL) end
+  end
 end
 for p = 1, np do
   local b = 3 + (p - 1) * 3
@@ -123,20 +160,25 @@ redis.call('PEXPIRE', KEYS[1], TTL)
 redis.call('PEXPIRE', KEYS[2], TTL)
 return {1}`;
 
-// KEYS: the all-countries top, its hash, a scratch key, then the minute's (or bucket's)
-// per-country sets. Rebuilds the hash and the top from the country sets (their sum).
-const DERIVE_ALL_LUA = `
-local CAP, TTL = ${ALL_TOP_CAP}, ${LIVE_TTL_MS}
+// KEYS: a top, its hash, a scratch key, then sorted sets whose sum the set is. Rebuilds the
+// hash and the top from that sum.
+const DERIVE_LUA = `
+local CAP, TTL = ${TOP_CAP}, ${LIVE_TTL_MS}
 redis.call('UNLINK', KEYS[1], KEYS[2])
 if #KEYS < 4 then return 0 end
-redis.call('ZUNIONSTORE', KEYS[3], #KEYS - 3, unpack(KEYS, 4))
-local n = redis.call('ZCARD', KEYS[3])
+-- One source is read as it is; more are added up into the scratch key first.
+local sum = KEYS[4]
+if #KEYS > 4 then
+  sum = KEYS[3]
+  redis.call('ZUNIONSTORE', sum, #KEYS - 3, unpack(KEYS, 4))
+end
+local n = redis.call('ZCARD', sum)
 for s = 0, n - 1, 2000 do
-  local chunk = redis.call('ZRANGE', KEYS[3], s, s + 1999, 'WITHSCORES')
+  local chunk = redis.call('ZRANGE', sum, s, s + 1999, 'WITHSCORES')
   redis.call('HSET', KEYS[2], unpack(chunk))
 end
 for s = 0, math.min(n, CAP) - 1, 2000 do
-  local chunk = redis.call('ZRANGE', KEYS[3], s, math.min(s + 1999, CAP - 1), 'REV', 'WITHSCORES')
+  local chunk = redis.call('ZRANGE', sum, s, math.min(s + 1999, CAP - 1), 'REV', 'WITHSCORES')
   local args = {}
   for j = 1, #chunk, 2 do
     args[#args + 1] = chunk[j + 1]
@@ -166,14 +208,14 @@ declare module "ioredis" {
   interface RedisCommander<Context> {
     /** ioredis flattens the array (a spread of ~10⁵ arguments could overflow the stack). */
     adclicksApply(meta: string, applied: string, args: (string | number)[]): Result<number[], Context>;
-    adclicksDeriveAll(numKeys: number, ...keys: string[]): Result<number, Context>;
+    adclicksDerive(numKeys: number, ...keys: string[]): Result<number, Context>;
   }
 }
 
 function ensureCommands(redis: Redis): void {
   if (typeof (redis as Partial<Redis>).adclicksApply !== "function") {
     redis.defineCommand("adclicksApply", { numberOfKeys: 2, lua: APPLY_LUA });
-    redis.defineCommand("adclicksDeriveAll", { lua: DERIVE_ALL_LUA });
+    redis.defineCommand("adclicksDerive", { lua: DERIVE_LUA });
   }
 }
 
@@ -206,12 +248,15 @@ export async function liveWindowsReady(redis: Redis, keys: RedisKeys): Promise<b
   return (await redis.hget(keys.meta, "ready")) === "1";
 }
 
+/** Long enough for a rebuild at full scale; a crashed rebuilder blocks others (and leaves its scratch sets) at most this long. */
+const REBUILD_LOCK_MS = 600_000;
+
 /**
  * Rebuilds every live window from Postgres (after Redis lost its data, or on first start).
  * One rebuilder at a time (a lock); checkpoint applies are refused until it is done, and the
- * seqs of the snapshot make later applies of older checkpoints no-ops. Rollups go into the
- * per-country sets a minute at a time; buckets and all-countries sets are sums of those, added up
- * by Redis (no copy in this process).
+ * seqs of the snapshot make later applies of older checkpoints no-ops. Rollups go into scratch
+ * sorted sets, one per minute and country, a minute at a time; every live set is then derived
+ * from the sum of its scratch sets, added up by Redis (no copy in this process).
  */
 export async function rebuildLiveWindows(
   pool: pg.Pool,
@@ -220,12 +265,12 @@ export async function rebuildLiveWindows(
   consumer: string,
 ): Promise<{ rebuilt: boolean; rows: number; head: number }> {
   const token = randomUUID();
-  // Long enough for a rebuild at full scale; a crashed rebuilder blocks others at most this long.
-  const locked = await redis.set(keys.rebuildLock, token, "PX", 600_000, "NX");
+  const locked = await redis.set(keys.rebuildLock, token, "PX", REBUILD_LOCK_MS, "NX");
   if (locked !== "OK") return { rebuilt: false, rows: 0, head: 0 };
+  const scratch = (m: number, c: string) => `${keys.tag}:rb:${m}:${c}`;
   try {
     await redis.hdel(keys.meta, "ready");
-    for (const kind of ["m", "mh", "mc", "b", "bh", "bc"]) await deleteByPattern(redis, `${keys.tag}:${kind}:*`);
+    for (const kind of ["m", "mh", "mc", "b", "bh", "bc", "rb"]) await deleteByPattern(redis, `${keys.tag}:${kind}:*`);
     await redis.del(keys.applied);
 
     // One snapshot for rollups and seqs; read a minute at a time so memory stays bounded.
@@ -247,7 +292,7 @@ export async function rebuildLiveWindows(
         );
         if (rows.length === 0) continue;
         rowCount += rows.length;
-        countriesOf.set(m, await writeMinute(redis, keys, m, rows));
+        countriesOf.set(m, await writeScratch(redis, (c) => scratch(m, c), rows));
       }
       seqs = (
         await client.query<{ partition: number; seq: number }>(
@@ -259,23 +304,17 @@ export async function rebuildLiveWindows(
     } finally {
       client.release();
     }
-    const bucketsOf = new Map<number, number[]>();
-    for (const m of countriesOf.keys()) {
+    const bucketSources = new Map<number, Map<string, string[]>>();
+    for (const [m, countries] of countriesOf) {
+      await deriveLiveSets(redis, keys, "minute", m, new Map(countries.map((c) => [c, [scratch(m, c)]])));
       const b = keptBucketOf(m, head);
-      if (b !== null) bucketsOf.set(b, [...(bucketsOf.get(b) ?? []), m]);
+      if (b === null) continue;
+      const sources = bucketSources.get(b) ?? new Map<string, string[]>();
+      for (const c of countries) sources.set(c, [...(sources.get(c) ?? []), scratch(m, c)]);
+      bucketSources.set(b, sources);
     }
-    for (const [b, minutes] of bucketsOf) {
-      const countries = [...new Set(minutes.flatMap((m) => countriesOf.get(m) ?? []))];
-      const pipe = redis.pipeline();
-      for (const c of countries) {
-        const from = minutes.map((m) => keys.minute(m, c));
-        pipe.zunionstore(keys.bucket(b, c), from.length, ...from).pexpire(keys.bucket(b, c), LIVE_TTL_MS);
-      }
-      pipe.sadd(keys.bucketCountries(b), ...countries).pexpire(keys.bucketCountries(b), LIVE_TTL_MS);
-      await pipe.exec();
-      await deriveAllCountries(redis, keys, "bucket", b, countries);
-    }
-    for (const [m, countries] of countriesOf) await deriveAllCountries(redis, keys, "minute", m, countries);
+    for (const [b, sources] of bucketSources) await deriveLiveSets(redis, keys, "bucket", b, sources);
+    await deleteByPattern(redis, `${keys.tag}:rb:*`);
     const multi = redis.multi();
     for (const s of seqs) multi.hset(keys.applied, appliedField(consumer, s.partition), s.seq);
     multi.hset(keys.meta, "head", head, "ready", "1", "rebuilt_at", Date.now());
@@ -294,56 +333,49 @@ export async function rebuildLiveWindows(
 }
 
 /**
- * The all-countries hash and top of a minute or bucket, from its per-country sets (whose sum it
- * is): for the rebuild, and for loaders that write country sets directly (the query benchmark).
+ * Derives a minute's (or bucket's) live sets from sorted sets of clicks, given per country: each
+ * country's set is the sum of its sources, the all-countries one the sum of all of them; records
+ * the countries. For the rebuild, and for loaders of bulk data (the query benchmark).
  */
-export async function deriveAllCountries(
+export async function deriveLiveSets(
   redis: Redis,
   keys: RedisKeys,
   kind: "minute" | "bucket",
   t: number,
-  countries: readonly string[],
+  sources: ReadonlyMap<string, readonly string[]>,
 ): Promise<void> {
   ensureCommands(redis);
-  const own = (c: string) => (kind === "minute" ? keys.minute(t, c) : keys.bucket(t, c));
-  const derived = [
-    own(ALL_COUNTRIES),
-    kind === "minute" ? keys.minuteHash(t) : keys.bucketHash(t),
-    `${keys.tag}:tmp:derive`,
-  ];
-  const sources = countries.map(own);
-  await redis.adclicksDeriveAll(derived.length + sources.length, ...derived, ...sources);
+  const tmp = `${keys.tag}:tmp:derive`;
+  const [top, hash] = kind === "minute" ? [keys.minute, keys.minuteHash] : [keys.bucket, keys.bucketHash];
+  const derive = (c: string, from: readonly string[]) =>
+    redis.adclicksDerive(3 + from.length, top(t, c), hash(t, c), tmp, ...from);
+  for (const [c, from] of sources) await derive(c, from);
+  await derive(ALL_COUNTRIES, [...sources.values()].flat());
+  const countries = kind === "minute" ? keys.minuteCountries(t) : keys.bucketCountries(t);
+  if (sources.size > 0)
+    await redis
+      .multi()
+      .sadd(countries, ...sources.keys())
+      .pexpire(countries, LIVE_TTL_MS)
+      .exec();
 }
 
-/** Every (ad, clicks) of one live set: the hash for all countries, the sorted set for one. */
+/** Every (ad, clicks) of one live set (its hash), for one country or all. */
 export async function readLiveSet(
   redis: Redis,
   keys: RedisKeys,
   kind: "minute" | "bucket",
   t: number,
-  country?: string,
+  country: string = ALL_COUNTRIES,
 ): Promise<Map<string, number>> {
-  const out = new Map<string, number>();
-  if (country === undefined || country === ALL_COUNTRIES) {
-    const all = await redis.hgetall(kind === "minute" ? keys.minuteHash(t) : keys.bucketHash(t));
-    for (const [ad, n] of Object.entries(all)) out.set(ad, Number(n));
-    return out;
-  }
-  const raw = await redis.zrange(
-    kind === "minute" ? keys.minute(t, country) : keys.bucket(t, country),
-    "0",
-    "-1",
-    "WITHSCORES",
-  );
-  for (let i = 0; i + 1 < raw.length; i += 2) out.set(raw[i]!, Number(raw[i + 1]));
-  return out;
+  const all = await redis.hgetall(kind === "minute" ? keys.minuteHash(t, country) : keys.bucketHash(t, country));
+  return new Map(Object.entries(all).map(([ad, n]) => [ad, Number(n)]));
 }
 
-/** One minute's rows into its per-country sets; its countries. */
-async function writeMinute(
+/** Rows of one minute into scratch sorted sets, one per country; its countries. */
+async function writeScratch(
   redis: Redis,
-  keys: RedisKeys,
-  minute: number,
+  keyOf: (country: string) => string,
   rows: { ad_id: string; country: string; clicks: number }[],
 ): Promise<string[]> {
   const sets = new Map<string, (string | number)[]>();
@@ -357,15 +389,11 @@ async function writeMinute(
   }
   const pipe = redis.pipeline();
   for (const [c, args] of sets) {
-    for (let i = 0; i < args.length; i += 2000) pipe.zadd(keys.minute(minute, c), ...args.slice(i, i + 2000));
-    pipe.pexpire(keys.minute(minute, c), LIVE_TTL_MS);
-  }
-  const countries = [...sets.keys()];
-  if (countries.length > 0) {
-    pipe.sadd(keys.minuteCountries(minute), ...countries).pexpire(keys.minuteCountries(minute), LIVE_TTL_MS);
+    for (let i = 0; i < args.length; i += 2000) pipe.zadd(keyOf(c), ...args.slice(i, i + 2000));
+    pipe.pexpire(keyOf(c), REBUILD_LOCK_MS);
   }
   await pipe.exec();
-  return countries;
+  return [...sets.keys()];
 }
 
 async function deleteByPattern(redis: Redis, pattern: string): Promise<void> {

@@ -1,31 +1,30 @@
 // The Redis key space for the live windows. Every key carries one hash tag so the Lua scripts
 // (which touch many keys atomically) also run on Redis Cluster; the prefix isolates tests.
 //
-// Contract (the aggregator writes, the query layer reads):
-//   minute(m, c)   for a country c: ZSET ad_id -> clicks in event-time minute m (epoch ms),
-//                  for the MINUTES_KEPT minutes (head - 60 min, head]
-//   minuteHash(m)  HASH ad_id -> clicks in minute m over all countries
-//   minute(m, "*") ZSET of the top of minuteHash(m): all of it while it has fewer than
-//                  ALL_TOP_CAP ads; from then on ALL_TOP_CAP ads, every other ad of the hash
-//                  having no more clicks than the set's lowest score (see live-windows.ts)
-//   mc(m)          SET countries with clicks in minute m (to find its per-country sets)
-//   bucket(b, c), bucketHash(b), bucket(b, "*")
-//                  the same for the BUCKET_MINUTES minutes from b (aligned to the epoch), kept
-//                  while its first minute is; bc(b) its countries
-//   meta           HASH head (minute ms), ready ("1" once built), rebuilt_at
-//   applied        HASH "<consumer>:<partition>" -> last checkpoint seq applied (idempotency)
+// Contract (the aggregator writes, the query layer reads), for a country c or "*" (all):
+//   minuteHash(m, c) HASH ad_id -> clicks in event-time minute m (epoch ms) from c, every ad,
+//                    for the MINUTES_KEPT minutes (head - 60 min, head]
+//   minute(m, c)     ZSET of the top of minuteHash(m, c): all of it while it has fewer than
+//                    TOP_CAP ads; from then on TOP_CAP ads, every other ad of the hash having
+//                    no more clicks than the set's lowest score (see live-windows.ts)
+//   mc(m)            SET countries with clicks in minute m (to find its per-country keys)
+//   bucketHash(b, c), bucket(b, c), bc(b)
+//                    the same for the BUCKET_MINUTES minutes from b (aligned to the epoch), kept
+//                    while its first minute is
+//   meta             HASH head (minute ms), ready ("1" once built), rebuilt_at
+//   applied          HASH "<consumer>:<partition>" -> last checkpoint seq applied (idempotency)
 // A window of M minutes is the sum of at most BUCKET_MINUTES - 1 minute sets and the buckets
 // after them (60 minutes: at most 16 sets); live-reads.ts answers top N over that sum exactly
-// without materializing it. The all-countries sets are the big ones (every ad of a minute);
-// keeping only their top sorted is what makes a click cheap to apply: an increment of a hash
-// field, and a sorted-set update only for the few ads near the top. Every key expires
+// without materializing it. Keeping only the top of a set sorted is what makes a click cheap to
+// apply: an increment of a hash field, and a sorted-set update only for the few ads near the top
+// (a big sorted set pays a skiplist walk of cache misses per increment). Every key expires
 // LIVE_TTL_MS after it was created (an hour at most before its last write).
 
 /** Minutes of per-minute sets kept: the longest live window. */
 export const MINUTES_KEPT = 60;
 export const ALL_COUNTRIES = "*";
-/** Ads kept sorted in an all-countries set (the rest are in its hash only). */
-export const ALL_TOP_CAP = 4096;
+/** Ads kept sorted in a minute's or bucket's top (the rest are in its hash only). */
+export const TOP_CAP = 4096;
 /** Minutes per bucket set: fewer sets per window for reads, two more increments per cell. */
 export const BUCKET_MINUTES = 5;
 /**
@@ -63,16 +62,17 @@ export function windowSets(headMs: number, minutes: number): { minutes: number[]
 
 export interface RedisKeys {
   tag: string;
+  /** The top of minuteHash (every ad while it holds fewer than TOP_CAP). */
   minute(minuteMs: number, country?: string): string;
-  /** All countries' clicks of the minute, every ad (the "*" set holds only the top of it). */
-  minuteHash(minuteMs: number): string;
+  /** Clicks of the minute from the country (or all), every ad. */
+  minuteHash(minuteMs: number, country?: string): string;
   meta: string;
   applied: string;
   rebuildLock: string;
   /** Set of countries seen per minute, so per-country minute keys can be found for cleanup. */
   minuteCountries(minuteMs: number): string;
   bucket(bucketMs: number, country?: string): string;
-  bucketHash(bucketMs: number): string;
+  bucketHash(bucketMs: number, country?: string): string;
   bucketCountries(bucketMs: number): string;
 }
 
@@ -81,13 +81,13 @@ export function redisKeys(prefix = "ac"): RedisKeys {
   return {
     tag,
     minute: (m, c = ALL_COUNTRIES) => `${tag}:m:${m}:${c}`,
-    minuteHash: (m) => `${tag}:mh:${m}`,
+    minuteHash: (m, c = ALL_COUNTRIES) => `${tag}:mh:${m}:${c}`,
     meta: `${tag}:meta`,
     applied: `${tag}:applied`,
     rebuildLock: `${tag}:rebuild-lock`,
     minuteCountries: (m) => `${tag}:mc:${m}`,
     bucket: (b, c = ALL_COUNTRIES) => `${tag}:b:${b}:${c}`,
-    bucketHash: (b) => `${tag}:bh:${b}`,
+    bucketHash: (b, c = ALL_COUNTRIES) => `${tag}:bh:${b}:${c}`,
     bucketCountries: (b) => `${tag}:bc:${b}`,
   };
 }

@@ -3,22 +3,21 @@
 // threshold algorithm (Fagin): read the top k of every set, sum the candidates' exact scores over
 // all sets, and stop once the N-th candidate beats the largest total any unread ad could have
 // (the sum of each set's k-th score). Click traffic is skewed, so k = 2N nearly always suffices;
-// flat traffic grows k, and past a budget the sets are summed with ZUNIONSTORE (exact, slower).
+// flat traffic grows k, and past a budget (or the tops' cap) the sets are summed (exact, slower).
 import { type AdCount, topN } from "@adclicks/core";
 import type { ChainableCommander, Redis, Result } from "ioredis";
-import { ALL_COUNTRIES, ALL_TOP_CAP, BUCKET_MS, MINUTES_KEPT, type RedisKeys, windowSets } from "../redis-keys";
+import { ALL_COUNTRIES, BUCKET_MS, MINUTES_KEPT, type RedisKeys, TOP_CAP, windowSets } from "../redis-keys";
 import { MINUTE_MS } from "./types";
 
 // Resolves the window's sets from meta's head, read in the same atomic step as the data: minute
-// sets up to the first bucket boundary, then buckets (as windowSets in redis-keys.ts). For all
-// countries a set's sorted part is its top only (capped once it holds ALL_TOP_CAP ads) and its
-// hash holds every ad; a country's set is a plain sorted set.
+// sets up to the first bucket boundary, then buckets (as windowSets in redis-keys.ts). A set's
+// sorted part is its top only (capped once it holds TOP_CAP ads); its hash holds every ad.
 const WINDOW_KEYS_LUA = `
 local meta = redis.call('HMGET', KEYS[1], 'head', 'ready')
 if meta[2] ~= '1' or not meta[1] then return nil end
 local head, tag, W, c = tonumber(meta[1]), ARGV[1], tonumber(ARGV[2]), ARGV[3]
-local M, B, CAP = ${MINUTE_MS}, ${BUCKET_MS}, ${ALL_TOP_CAP}
-local keys, cards, hashes, capped, countries = {}, {}, {}, {}, {}
+local M, B, CAP = ${MINUTE_MS}, ${BUCKET_MS}, ${TOP_CAP}
+local keys, cards, hashes, capped = {}, {}, {}, {}
 local function add(kind, t)
   local ts = string.format('%d', t)
   local key = tag .. ':' .. kind .. ':' .. ts .. ':' .. c
@@ -26,9 +25,8 @@ local function add(kind, t)
   if card > 0 then
     local x = #keys + 1
     keys[x], cards[x] = key, card
-    hashes[x] = c == '*' and (tag .. ':' .. kind .. 'h:' .. ts)
-    capped[x] = c == '*' and card >= CAP
-    countries[x] = tag .. ':' .. kind .. 'c:' .. ts
+    hashes[x] = tag .. ':' .. kind .. 'h:' .. ts .. ':' .. c
+    capped[x] = card >= CAP
   end
 end
 local m = head - (W - 1) * M
@@ -56,14 +54,14 @@ local function top_of_set(key, n)
 end
 `;
 
-/** Score lookups (candidates × sets) one threshold round may cost before ZUNIONSTORE is cheaper. */
+/** Score lookups (candidates × sets) one threshold round may cost before summing the sets is cheaper. */
 export const LOOKUP_BUDGET = 2_000_000;
 
 // KEYS: meta. ARGV: tag, minutes, country (or "*"), n, lookup budget. Returns nil when the
 // windows are not ready, else {how, k, (ad, clicks) pairs…}: the top N and every ad tied with the
 // N-th, unsorted; how = "one" (a single set), "threshold" (k = the depth read) or "union".
 // A capped top bounds the ads outside it by its lowest score: read to its end, it still adds
-// that to the bound, and when that bound is not beaten only the union of the country sets tells.
+// that to the bound, and when that bound is not beaten only the sum of the hashes tells.
 const TOP_N_LUA = `${WINDOW_KEYS_LUA}${TOP_OF_SET_LUA}
 local n, budget = tonumber(ARGV[4]), tonumber(ARGV[5])
 local function tagged(how, k, pairs)
@@ -108,12 +106,7 @@ while true do
       end
       for s = 1, #missing, 4000 do
         local last = math.min(s + 3999, #missing)
-        local scores
-        if hashes[x] then
-          scores = redis.call('HMGET', hashes[x], unpack(missing, s, last))
-        else
-          scores = redis.call('ZMSCORE', key, unpack(missing, s, last))
-        end
+        local scores = redis.call('HMGET', hashes[x], unpack(missing, s, last))
         for j = 1, #scores do
           if scores[j] then
             local ad = missing[s + j - 1]
@@ -146,32 +139,40 @@ while true do
   if not deeper then break end
   k = k * 4
 end
-local tmp = ARGV[1] .. ':tmp:top'
-local sources = keys
-if c == '*' then
-  -- The tops are not the whole sets: add up the country sets instead (their sum).
-  sources = {}
-  for x, key in ipairs(keys) do
-    local prefix = string.sub(key, 1, -2)
-    for _, cc in ipairs(redis.call('SMEMBERS', countries[x])) do sources[#sources + 1] = prefix .. cc end
+-- A capped top is not its whole set: copy that set's hash into a sorted set, and add them up.
+local tmp, parts, copies = ARGV[1] .. ':tmp:top', {}, {}
+for x = 1, #keys do
+  parts[x] = keys[x]
+  if capped[x] then
+    parts[x] = tmp .. ':' .. x
+    copies[#copies + 1] = parts[x]
+    redis.call('UNLINK', parts[x])
+    local cursor = '0'
+    repeat
+      local r = redis.call('HSCAN', hashes[x], cursor, 'COUNT', 2000)
+      cursor = r[1]
+      -- HSCAN may return a field twice: ZADD sets its score again, to the same value.
+      for s = 1, #r[2], 4000 do
+        local args = {}
+        for j = s, math.min(s + 3999, #r[2]), 2 do
+          args[#args + 1] = r[2][j + 1]
+          args[#args + 1] = r[2][j]
+        end
+        redis.call('ZADD', parts[x], unpack(args))
+      end
+    until cursor == '0'
   end
 end
-redis.call('UNLINK', tmp)
-for s = 1, #sources, 1000 do
-  local chunk = {tmp}
-  for j = s, math.min(s + 999, #sources) do chunk[#chunk + 1] = sources[j] end
-  redis.call('ZUNIONSTORE', tmp, #chunk, unpack(chunk))
-end
+redis.call('ZUNIONSTORE', tmp, #parts, unpack(parts))
 local out = top_of_set(tmp, n)
-redis.call('UNLINK', tmp)
+redis.call('UNLINK', tmp, unpack(copies))
 return tagged('union', k, out)`;
 
 // KEYS: meta. ARGV: tag, minutes, country (or "*"), ad. Nil when not ready, else the ad's clicks.
 const COUNT_LUA = `${WINDOW_KEYS_LUA}
 local sum = 0
-for x, key in ipairs(keys) do
-  local s
-  if hashes[x] then s = redis.call('HGET', hashes[x], ARGV[4]) else s = redis.call('ZSCORE', key, ARGV[4]) end
+for x = 1, #keys do
+  local s = redis.call('HGET', hashes[x], ARGV[4])
   if s then sum = sum + tonumber(s) end
 end
 return sum`;
@@ -280,20 +281,16 @@ export async function liveCountsOfAds(
   adIds: readonly string[],
 ): Promise<Map<string, number>> {
   const sets = windowSets(w.headMs, w.minutes);
-  // All countries: the hashes (every ad); one country: its sorted sets.
-  const all = w.country === undefined || w.country === ALL_COUNTRIES;
-  const setKeys = all
-    ? [...sets.minutes.map((m) => keys.minuteHash(m)), ...sets.buckets.map((b) => keys.bucketHash(b))]
-    : [...sets.minutes.map((m) => keys.minute(m, w.country)), ...sets.buckets.map((b) => keys.bucket(b, w.country))];
+  const hashes = [
+    ...sets.minutes.map((m) => keys.minuteHash(m, w.country)),
+    ...sets.buckets.map((b) => keys.bucketHash(b, w.country)),
+  ];
   const totals = new Map<string, number>();
   const CHUNK = 1000;
   for (let i = 0; i < adIds.length; i += CHUNK) {
     const ids = adIds.slice(i, i + CHUNK);
     const pipe = redis.pipeline();
-    for (const key of setKeys) {
-      if (all) pipe.hmget(key, ...ids);
-      else pipe.zmscore(key, ...ids);
-    }
+    for (const key of hashes) pipe.hmget(key, ...ids);
     for (const [err, scores] of (await pipe.exec()) ?? []) {
       if (err) throw err;
       (scores as (string | null)[]).forEach((s, j) => {
