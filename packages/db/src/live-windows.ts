@@ -349,7 +349,8 @@ export async function deriveLiveSets(
   const [top, hash] = kind === "minute" ? [keys.minute, keys.minuteHash] : [keys.bucket, keys.bucketHash];
   const derive = (c: string, from: readonly string[]) =>
     redis.adclicksDerive(3 + from.length, top(t, c), hash(t, c), tmp, ...from);
-  for (const [c, from] of sources) await derive(c, from);
+  // Sent together (one round trip): each script runs alone, so they may share the scratch key.
+  await Promise.all([...sources].map(([c, from]) => derive(c, from)));
   await derive(ALL_COUNTRIES, [...sources.values()].flat());
   const countries = kind === "minute" ? keys.minuteCountries(t) : keys.bucketCountries(t);
   if (sources.size > 0)
