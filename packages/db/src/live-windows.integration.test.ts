@@ -1,7 +1,8 @@
 // The live-window writes against a real Redis: checkpoints applied exactly once and in seq
 // order, in any merge; every set equal to a brute-force sum of the cells; the tops keeping their
-// contract (all ads while small, then TOP_CAP ads none of the others beats);
-// a rebuild from Postgres giving the same sets; expiries on every key.
+// contract (all ads while small, then TOP_CAP ads none of the others beats); a minute that
+// leaves the kept hour taking its keys along; a rebuild from Postgres giving the same sets;
+// expiries on every key.
 import { MINUTE_MS, MinuteCounts } from "@adclicks/core";
 import { createTestEnv, type TestEnv } from "@adclicks/test-utils";
 import type { Redis } from "ioredis";
@@ -10,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createPool, createRedis } from "./client";
 import { applyDeltas, readLiveSet, rebuildLiveWindows } from "./live-windows";
 import { seededRandom } from "./queries/fixtures";
-import { ALL_COUNTRIES, BUCKET_MS, keptBucketOf, type RedisKeys, redisKeys, TOP_CAP } from "./redis-keys";
+import { ALL_COUNTRIES, BUCKET_MS, keptBucketOf, MINUTES_KEPT, type RedisKeys, redisKeys, TOP_CAP } from "./redis-keys";
 
 const HEAD = Date.UTC(2026, 0, 5, 12, 3);
 const MINUTES = 7;
@@ -143,6 +144,34 @@ describe("applying checkpoints", () => {
     // Every key of the prefix expires.
     const stored = await redis.keys(`${one.tag}:*`);
     for (const key of stored) expect([key, (await redis.pttl(key)) > 0]).toEqual([key, true]);
+  });
+
+  test("a minute that leaves the kept hour takes all its keys along, and its bucket's", async () => {
+    const keys = redisKeys(`${env.redisPrefix}-drop`);
+    await redis.hset(keys.meta, { head: String(HEAD), ready: "1" });
+    const bucket = HEAD - (HEAD % BUCKET_MS);
+    const keysOf = (t: number, kind: "minute" | "bucket") => {
+      const [top, hash, countries] =
+        kind === "minute"
+          ? [keys.minute, keys.minuteHash, keys.minuteCountries]
+          : [keys.bucket, keys.bucketHash, keys.bucketCountries];
+      return [countries(t), ...[ALL_COUNTRIES, ...COUNTRIES].flatMap((c) => [top(t, c), hash(t, c)])];
+    };
+    const stored = async () => (await redis.keys(`${keys.tag}:*`)).sort();
+    const at = (minute: number, clicks: number) => {
+      const counts = new MinuteCounts();
+      for (const c of COUNTRIES) counts.add(minute, c, "ad-1", clicks);
+      return counts;
+    };
+    await applyDeltas(redis, keys, "g", [{ partition: 0, fromSeq: 1, toSeq: 1 }], at(HEAD, 2));
+    const first = [...keysOf(HEAD, "minute"), ...keysOf(bucket, "bucket")];
+    expect(await stored()).toEqual([...first, keys.meta, keys.applied].sort());
+    // An hour later: the first minute and its bucket are out of every window.
+    const later = HEAD + MINUTES_KEPT * MINUTE_MS;
+    await applyDeltas(redis, keys, "g", [{ partition: 0, fromSeq: 2, toSeq: 2 }], at(later, 1));
+    const now = [...keysOf(later, "minute"), ...keysOf(later - (later % BUCKET_MS), "bucket")];
+    expect(await stored()).toEqual([...now, keys.meta, keys.applied].sort());
+    expect(await readLiveSet(redis, keys, "minute", later, "US")).toEqual(new Map([["ad-1", 1]]));
   });
 
   test("a rebuild from Postgres gives the same sets", async () => {
