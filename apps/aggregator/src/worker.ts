@@ -17,6 +17,7 @@ import {
   CheckpointFencedError,
   commitCheckpoint,
   decodeOutboxDeltas,
+  liveWindowsReady,
   loadCheckpoints,
   loadOutbox,
   markMinutePublished,
@@ -586,7 +587,7 @@ export class AggregatorWorker {
   private async ensureLiveWindows(): Promise<void> {
     const { pool, redis, keys, group } = this.cfg;
     try {
-      if ((await redis.hget(keys.meta, "ready")) === "1") return;
+      if (await liveWindowsReady(redis, keys)) return;
       const started = Date.now();
       const r = await rebuildLiveWindows(pool, redis, keys, group);
       if (r.rebuilt) this.log.warn({ rows: r.rows, ms: Date.now() - started }, "live windows rebuilt from Postgres");

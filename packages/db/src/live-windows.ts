@@ -143,12 +143,10 @@ for _, t in pairs(totals) do
   local s = open(t.prefix, t.ts, '*')
   for ad, n in pairs(t.clicks) do bump(s, ad, n) end
 end
--- A country's keys expire from their creation; the all-countries ones are renewed by each call.
+-- The all-countries keys are renewed by each call; a country's expire from their creation, and
+-- so does the countries' set when this SADD creates it (after the loop may have renewed it).
 for _, s in pairs(sets) do
-  if s.c == '*' then
-    for _, key in ipairs({s.top, s.hash, s.countries}) do redis.call('PEXPIRE', key, TTL) end
-  elseif redis.call('SADD', s.countries, s.c) == 1 then
-    -- The countries' set too: this SADD may create it after this loop renewed it for '*'.
+  if s.c == '*' or redis.call('SADD', s.countries, s.c) == 1 then
     for _, key in ipairs({s.top, s.hash, s.countries}) do redis.call('PEXPIRE', key, TTL) end
   end
 end
@@ -186,7 +184,7 @@ for s = 0, math.min(n, CAP) - 1, 2000 do
   end
   redis.call('ZADD', KEYS[1], unpack(args))
 end
-redis.call('UNLINK', KEYS[3])
+if sum == KEYS[3] then redis.call('UNLINK', sum) end
 redis.call('PEXPIRE', KEYS[1], TTL)
 redis.call('PEXPIRE', KEYS[2], TTL)
 return n`;
@@ -314,7 +312,8 @@ export async function rebuildLiveWindows(
       bucketSources.set(b, sources);
     }
     for (const [b, sources] of bucketSources) await deriveLiveSets(redis, keys, "bucket", b, sources);
-    await deleteByPattern(redis, `${keys.tag}:rb:*`);
+    const scratchKeys = [...countriesOf].flatMap(([m, countries]) => countries.map((c) => scratch(m, c)));
+    for (let i = 0; i < scratchKeys.length; i += 1000) await redis.unlink(...scratchKeys.slice(i, i + 1000));
     const multi = redis.multi();
     for (const s of seqs) multi.hset(keys.applied, appliedField(consumer, s.partition), s.seq);
     multi.hset(keys.meta, "head", head, "ready", "1", "rebuilt_at", Date.now());

@@ -99,7 +99,7 @@ while true do
   end
   if #list * #keys > budget then break end
   if not complete then
-    for x, key in ipairs(keys) do
+    for x = 1, #keys do
       local mine, missing = shown[x], {}
       for j = 1, #list do
         if not mine[list[j]] then missing[#missing + 1] = list[j] end
