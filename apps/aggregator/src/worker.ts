@@ -88,9 +88,10 @@ export class AggregatorWorker {
 
   // Serializes batches, checkpoints, assignments and shutdown.
   private chain: Promise<unknown> = Promise.resolve();
-  // Read position per partition (the next offset we accept), and a gap we already re-sought.
+  // Read position per partition (the next offset we accept), and the last gap we re-sought
+  // (our position, and the first offset of the batch that skipped past it).
   private readonly expected = new Map<number, number>();
-  private readonly gapSeen = new Map<number, number>();
+  private readonly gapSeen = new Map<number, { next: number; first: number }>();
   // Bumped at each seek or revocation of a partition: batches received before it are stale.
   private readonly epochs = new Map<number, number>();
   private queuedMessages = 0;
@@ -186,7 +187,8 @@ export class AggregatorWorker {
     const { batch } = payload;
     const last = batch.messages.at(-1)?.offset;
     if (last !== undefined) payload.resolveOffset(last);
-    const epoch = this.epochs.get(batch.partition) ?? 0;
+    // Fetched before a seek still pending: never counted (its epoch matches none).
+    const epoch = payload.isStale() ? -1 : (this.epochs.get(batch.partition) ?? 0);
     const n = batch.messages.length;
     this.queuedMessages += n;
     const run = this.exclusive(() => this.onBatch(payload, epoch)).finally(() => {
@@ -295,12 +297,19 @@ export class AggregatorWorker {
     const msgs = batch.messages;
     const first = msgs[0];
     if (!first) return;
-    if (offsetOf(first) > next && this.gapSeen.get(p) !== next) {
-      // Fetched from a position other than ours (a stale fetch): go back once. A gap that is
-      // still there after that is real (transaction markers), and is accepted.
-      this.gapSeen.set(p, next);
-      this.seek(p, next);
-      return;
+    const firstOffset = offsetOf(first);
+    if (firstOffset > next) {
+      // Fetched from a position other than ours (a stale fetch: kafkajs may fetch ahead before it
+      // applies our seek, and deliver that once the seek is no longer pending): go back. Only the
+      // same gap seen again after going back is real (transaction markers, aborted records), and
+      // accepted; a stale fetch stream has moved on by then and starts elsewhere.
+      const seen = this.gapSeen.get(p);
+      if (seen?.next !== next || seen.first !== firstOffset) {
+        this.gapSeen.set(p, { next, first: firstOffset });
+        this.seek(p, next);
+        return;
+      }
+      this.log.info({ partition: p, from: next, to: firstOffset }, "offsets absent from the log skipped");
     }
     const now = Date.now();
     // Counted here and added to the metric once per batch: a labelled inc per event costs more

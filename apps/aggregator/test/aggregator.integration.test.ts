@@ -1,6 +1,7 @@
 // The aggregator against real Kafka, Postgres and Redis: exact counts under duplicates,
 // disorder, lateness and malformed input, and the live windows equal to the rollups; batches of
-// other clients' codecs; a topic deleted and created again under its stored checkpoints.
+// other clients' codecs; transactional producers; a topic deleted and created again under its
+// stored checkpoints.
 import { execFileSync } from "node:child_process";
 import { clickKey, isoMinute, MINUTE_MS } from "@adclicks/core";
 import { createPool } from "@adclicks/db";
@@ -241,5 +242,71 @@ test("a topic created again under the same name is counted from its start, not s
   } finally {
     await rpool.end();
     await renv.cleanup();
+  }
+});
+
+test("transactional producers: committed records are counted, aborted ones and markers passed over", async () => {
+  // Offsets with no record for a consumer (transaction markers, aborted records): a fetch that
+  // starts at one returns a batch whose first record lies past the worker's position. The
+  // worker goes back once, sees the same gap, accepts it, and counts every committed record.
+  const tenv = await createTestEnv("agg-txn", { partitions: 2 });
+  const tpool = createPool(tenv.databaseUrl, 2);
+  const group = `agg-${tenv.id}`;
+  const start = Math.floor(Date.now() / MINUTE_MS) * MINUTE_MS - 10 * MINUTE_MS;
+  const traffic = (count: number, seed: number) => makeTraffic({ count, seed, startMs: start, spanMs: 2 * MINUTE_MS });
+  const [before, aborted, counted] = [traffic(2_000, 6), traffic(1_000, 66), traffic(4_000, 666)];
+  const txProducer = tenv.kafka.producer({
+    transactionalId: `tx-${tenv.id}`,
+    idempotent: true,
+    maxInFlightRequests: 1,
+  });
+  const plain = tenv.kafka.producer();
+  const admin = tenv.kafka.admin();
+  let worker: ReturnType<typeof spawnWorker> | undefined;
+  try {
+    await Promise.all([txProducer.connect(), plain.connect(), admin.connect()]);
+    // kafkajs lists offsets read-committed: a partition's end shows once its commit marker is
+    // written (a marker per partition per transaction, written after the commit returns).
+    const settled = (total: number) =>
+      waitFor("transaction markers written", async () => {
+        const ends = new Map(
+          (await admin.fetchTopicOffsets(tenv.topics.clicks)).map((e) => [e.partition, Number(e.high)]),
+        );
+        return [...ends.values()].reduce((a, b) => a + b, 0) === total && ends;
+      });
+    const inTransaction = async (messages: { key: string; value: string }[], commit: boolean) => {
+      const tx = await txProducer.transaction();
+      await tx.send({ topic: tenv.topics.clicks, acks: -1, messages });
+      await (commit ? tx.commit() : tx.abort());
+    };
+    await inTransaction(before.messages, true);
+    // Each partition's last offset is now its commit marker: the worker starts there, as if
+    // `before` had been counted by an earlier run.
+    const markers = await settled(before.messages.length + 2);
+    await inTransaction(aborted.messages, false);
+    await inTransaction(counted.messages.slice(0, 3_000), true);
+    const inTransactions = before.messages.length + aborted.messages.length + 3_000 + 3 * 2;
+    await settled(inTransactions);
+    // The log ends with plain records, so the last stored offsets reach its end.
+    await plain.send({ topic: tenv.topics.clicks, acks: -1, messages: counted.messages.slice(3_000) });
+    for (const [partition, high] of markers) {
+      await tpool.query(
+        `insert into consumer_checkpoints (consumer, topic, partition, next_offset, seq, max_event_ms, dedup_from_offset)
+         values ($1, $2, $3, $4, 1, 0, $4)`,
+        [group, tenv.topics.clicks, partition, high - 1],
+      );
+    }
+    const logEnd = inTransactions + counted.messages.length - 3_000;
+    worker = spawnWorker(tenv, { LOG_LEVEL: "info" });
+    await waitFor("every offset checkpointed", async () => (await checkpointedOffsets(tpool, group)) === logEnd, {
+      timeoutMs: 60_000,
+    });
+    expect(await rollupCells(tpool)).toEqual(counted.truth);
+    expect(worker.output.join("")).toContain("offsets absent from the log skipped");
+  } finally {
+    await worker?.kill();
+    await Promise.all([txProducer.disconnect(), plain.disconnect(), admin.disconnect()]);
+    await tpool.end();
+    await tenv.cleanup();
   }
 });
