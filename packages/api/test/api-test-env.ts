@@ -3,11 +3,13 @@
 // every role, and helpers to call the router (createCaller) and the REST handler (Request objects).
 // The deps carry the verified-key cache as the web app does, so revocations are tested through it.
 
+import { authAccount, authUser, type UserRole } from "@adclicks/db/auth-schema";
 import { ads, advertisers } from "@adclicks/db/catalog-schema";
 import { createDb, createRedis, type Db } from "@adclicks/db/client";
 import { createApiKey, createApiKeyCache, revokeApiKey } from "@adclicks/db/queries";
 import { redisKeys } from "@adclicks/db/redis-keys";
 import { createTestEnv, type TestEnv } from "@adclicks/test-utils";
+import { hashPassword } from "better-auth/crypto";
 import type { Redis } from "ioredis";
 import type { Caller } from "../src/access";
 import { handleRestRequest } from "../src/http";
@@ -107,4 +109,34 @@ export async function trpcCode(call: Promise<unknown>): Promise<string> {
   } catch (err) {
     return (err as { code?: string }).code ?? String(err);
   }
+}
+
+/** A dashboard user who signs in through better-auth with `password` (as the seed makes them). */
+export async function addUser(
+  db: Db,
+  u: { id: string; email: string; role: UserRole; advertiserId?: string; password: string },
+): Promise<void> {
+  await db.insert(authUser).values({
+    id: u.id,
+    name: u.id,
+    email: u.email,
+    emailVerified: true,
+    role: u.role,
+    advertiserId: u.advertiserId ?? null,
+  });
+  await db.insert(authAccount).values({
+    id: `${u.id}-credential`,
+    accountId: u.id,
+    providerId: "credential",
+    userId: u.id,
+    password: await hashPassword(u.password),
+  });
+}
+
+/** The Cookie header that carries the session a sign-in response set. */
+export function cookieOf(res: Response): string {
+  return res.headers
+    .getSetCookie()
+    .map((c) => c.split(";")[0])
+    .join("; ");
 }

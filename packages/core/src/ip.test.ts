@@ -102,7 +102,9 @@ describe("canonicalIp", () => {
         while (end < words.length && /^0+$/.test(words[end] ?? "") && r() < 0.8) end++;
         text = `${words.slice(0, start).join(":")}::${words.slice(end).join(":")}`;
       }
-      const expected = mapped ? `${groups[6]! >> 8}.${groups[6]! & 0xff}.${groups[7]! >> 8}.${groups[7]! & 0xff}` : viaUrl(text);
+      const expected = mapped
+        ? `${groups[6]! >> 8}.${groups[6]! & 0xff}.${groups[7]! >> 8}.${groups[7]! & 0xff}`
+        : viaUrl(text);
       expect([text, canonicalIp(text)]).toEqual([text, expected]);
       expect(expected).toBeDefined();
     }
