@@ -200,7 +200,7 @@ async function viaRest(url: string): Promise<Outcome> {
   return { status: res.status, message: body.message ?? "" };
 }
 
-const procedures = Object.entries(appRouter._def.procedures as Record<string, { _def: ProcedureDef }>);
+const procedures = Object.entries(appRouter._def.procedures as unknown as Record<string, { _def: ProcedureDef }>);
 interface ProcedureDef {
   type: string;
   inputs: unknown[];
