@@ -33,14 +33,9 @@ function withRateLimit(redis: Redis): WithRateLimit {
   return redis as WithRateLimit;
 }
 
-/** One counted event in the fixed window of `windowMs` holding `nowMs`. */
-export interface WindowCount {
-  /** The Redis key of this window's counter (for refundRateLimit). */
-  counter: string;
-  /** Events counted in this window, this one included. */
-  count: number;
-  /** Seconds until the window ends. */
-  retryAfterSec: number;
+/** The Redis key counting `id`'s events in the fixed window of `windowMs` holding `nowMs`. */
+export function windowCounter(tag: string, id: string, windowMs: number, nowMs: number): string {
+  return `${tag}:rl:${id}:${Math.floor(nowMs / windowMs) * windowMs}`;
 }
 
 /** Counts one event for `id` (any string naming what is limited) in its current window. */
@@ -50,21 +45,17 @@ export async function countInWindow(
   id: string,
   windowMs: number,
   nowMs = Date.now(),
-): Promise<WindowCount> {
-  const windowStart = Math.floor(nowMs / windowMs) * windowMs;
-  const counter = `${tag}:rl:${id}:${windowStart}`;
+): Promise<{ count: number; retryAfterSec: number }> {
+  const windowEnd = (Math.floor(nowMs / windowMs) + 1) * windowMs;
+  const counter = windowCounter(tag, id, windowMs, nowMs);
   const count = Number(await withRateLimit(redis)[COMMAND](counter, windowMs * 2));
-  return { counter, count, retryAfterSec: Math.max(1, Math.ceil((windowStart + windowMs - nowMs) / 1000)) };
+  return { count, retryAfterSec: Math.max(1, Math.ceil((windowEnd - nowMs) / 1000)) };
 }
 
-/** Takes back an event counted by countInWindow (one that turned out not to count, e.g. a sign-in that succeeded). */
-export async function refundRateLimit(redis: Redis, counted: WindowCount): Promise<void> {
+/** Takes back one event from a window's counter (one that turned out not to count). */
+export async function refundRateLimit(redis: Redis, counter: string): Promise<void> {
   // DECR on a key that has expired meanwhile would create an immortal -1: only touch live keys.
-  await redis.eval(
-    "if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('DECR', KEYS[1]) end return 0",
-    1,
-    counted.counter,
-  );
+  await redis.eval("if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('DECR', KEYS[1]) end return 0", 1, counter);
 }
 
 /** One request of `id` against `limitPerMinute`, in one-minute windows. */

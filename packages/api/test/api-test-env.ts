@@ -12,6 +12,7 @@ import { createTestEnv, type TestEnv } from "@adclicks/test-utils";
 import { hashPassword } from "better-auth/crypto";
 import type { Redis } from "ioredis";
 import type { Caller } from "../src/access";
+import { type AuthOptions, createAuth } from "../src/auth";
 import { handleRestRequest } from "../src/http";
 import { createCaller } from "../src/root";
 import { type ApiDeps, createInnerContext } from "../src/trpc";
@@ -28,6 +29,8 @@ export interface ApiTestEnv {
   keys: { all: string; scopedA: string; scopedAB: string; revoked: string; limited: string };
   callers: Record<"anonymous" | "opsUser" | "advertiserA" | "advertiserB", Caller>;
   trpc(caller: Caller, deps?: ApiDeps): ReturnType<typeof createCaller>;
+  /** better-auth on this environment's database and Redis prefix (sign-in limits included). */
+  auth(opts?: Partial<AuthOptions>): ReturnType<typeof createAuth>;
   rest(
     path: string,
     init?: { key?: string; authorization?: string; method?: string },
@@ -81,6 +84,15 @@ export async function createApiTestEnv(label: string): Promise<ApiTestEnv> {
       advertiserB: { kind: "user", userId: "u-b", role: "advertiser", advertiserId: "adv-b", ...base },
     },
     trpc: (caller, d = deps) => createCaller(createInnerContext(d, caller)),
+    auth: (opts = {}) =>
+      createAuth({
+        db,
+        secret: "test-secret-test-secret-test-secret-0123",
+        baseURL: "http://localhost:3000",
+        redis,
+        redisTag: deps.redisKeys.tag,
+        ...opts,
+      }),
     rest: (path, init = {}, d = deps) => {
       const headers = new Headers();
       if (init.key) headers.set("authorization", `Bearer ${init.key}`);

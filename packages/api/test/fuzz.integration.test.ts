@@ -5,7 +5,6 @@
 import superjson from "superjson";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { z } from "zod";
-import { createAuth } from "../src/auth";
 import { handleRestRequest, handleTrpcRequest } from "../src/http";
 import { appRouter } from "../src/root";
 import type { ApiDeps } from "../src/trpc";
@@ -18,11 +17,7 @@ let cookie: string;
 beforeAll(async () => {
   t = await createApiTestEnv("fuzz");
   await addUser(t.db, { id: "u-fuzz-ops", email: "fuzz-ops@example.com", role: "ops", password: "fuzz-ops-pass" });
-  const auth = createAuth({
-    db: t.db,
-    secret: "test-secret-test-secret-test-secret-0123",
-    baseURL: "http://localhost",
-  });
+  const auth = t.auth();
   deps = { ...t.deps, auth };
   const res = await auth.api.signInEmail({
     body: { email: "fuzz-ops@example.com", password: "fuzz-ops-pass" },

@@ -3,18 +3,17 @@
 // into the statement timeout, or finds no free connection, is a 503 with Retry-After, not a hang.
 import { createDb, type Db } from "@adclicks/db/client";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { createAuth } from "../src/auth";
 import { handleTrpcRequest } from "../src/http";
 import { MAX_BATCH_SIZE } from "../src/limits";
 import type { ApiDeps } from "../src/trpc";
 import { type ApiTestEnv, addUser, cookieOf, createApiTestEnv, trpcCode } from "./api-test-env";
 
 let t: ApiTestEnv;
-let auth: ReturnType<typeof createAuth>;
+let auth: ReturnType<ApiTestEnv["auth"]>;
 
 beforeAll(async () => {
   t = await createApiTestEnv("limits");
-  auth = createAuth({ db: t.db, secret: "test-secret-test-secret-test-secret-0123", baseURL: "http://localhost" });
+  auth = t.auth();
   for (const id of ["u-limit-1", "u-limit-2"]) {
     await addUser(t.db, {
       id,

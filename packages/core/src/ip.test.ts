@@ -1,7 +1,7 @@
 // canonicalIp: RFC 5952's examples, the IPv4-mapped decision, and a fuzz against the WHATWG URL
 // parser (whose IPv6 serializer follows the same rules) for validity and canonical text.
 import { describe, expect, test } from "vitest";
-import { canonicalIp, isIpAddress } from "./ip";
+import { canonicalIp, clientNetwork, isIpAddress } from "./ip";
 
 function rng(seed: number) {
   let s = seed >>> 0;
@@ -41,6 +41,15 @@ describe("canonicalIp", () => {
     expect(canonicalIp("0:0:0:0:0:ffff:203.0.113.7")).toBe("203.0.113.7");
     expect(canonicalIp("::203.0.113.7")).toBe("::cb00:7107");
     expect(canonicalIp("64:ff9b::203.0.113.7")).toBe("64:ff9b::cb00:7107");
+  });
+
+  test("clientNetwork: IPv4 itself, IPv6 by its /64", () => {
+    expect(clientNetwork("203.0.113.7")).toBe("203.0.113.7");
+    expect(clientNetwork("::ffff:203.0.113.7")).toBe("203.0.113.7");
+    expect(clientNetwork("2001:DB8:1:2:aaaa:bbbb:cccc:dddd")).toBe("2001:db8:1:2::/64");
+    expect(clientNetwork("2001:db8:1:2::1")).toBe("2001:db8:1:2::/64");
+    expect(clientNetwork("::1")).toBe("::/64");
+    expect(clientNetwork("nope")).toBeUndefined();
   });
 
   test("refuses what is not an address", () => {

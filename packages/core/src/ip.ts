@@ -33,6 +33,18 @@ export function canonicalIp(ip: string): string | undefined {
   return formatIpv6(groups);
 }
 
+/**
+ * The network a client address stands for when counting its attempts (sign-in limits): an IPv4
+ * address itself, an IPv6 address's /64 — one subscriber's allocation, within which whoever has
+ * it can pick billions of addresses. Undefined if `ip` is not an address.
+ */
+export function clientNetwork(ip: string): string | undefined {
+  const canonical = canonicalIp(ip);
+  if (canonical === undefined || !canonical.includes(":")) return canonical;
+  const groups = ipv6Groups(canonical) ?? [];
+  return `${formatIpv6([...groups.slice(0, 4), 0, 0, 0, 0])}/64`;
+}
+
 /** True for an IPv4 or IPv6 address canonicalIp accepts. */
 export function isIpAddress(ip: string): boolean {
   return canonicalIp(ip) !== undefined;
