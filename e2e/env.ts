@@ -13,6 +13,8 @@ export const e2eEnv = z
       .min(1)
       .max(65535)
       .default(3100),
+    /** The session secret of the server under test (which refuses the development one); random if unset. */
+    BETTER_AUTH_SECRET: z.string().min(32).optional(),
   })
   .parse(process.env);
 

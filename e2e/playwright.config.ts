@@ -1,6 +1,7 @@
 // Playwright: the built web app (`npm run start -w @adclicks/web`) on port 3100 against the
 // default database (seeded with demo data and live fixtures in global-setup.ts), in Debian's
 // Chromium (Playwright never downloads browsers here), UTC, traces kept on failure.
+import { randomBytes } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "@playwright/test";
 import { E2E_BASE_URL, E2E_REDIS_PREFIX, e2eEnv } from "./env";
@@ -41,7 +42,13 @@ export default defineConfig({
     command: "npm run start -w @adclicks/web",
     cwd: ROOT,
     url: E2E_BASE_URL,
-    env: { PORT: String(e2eEnv.E2E_PORT), REDIS_PREFIX: E2E_REDIS_PREFIX, NEXT_TELEMETRY_DISABLED: "1" },
+    env: {
+      PORT: String(e2eEnv.E2E_PORT),
+      REDIS_PREFIX: E2E_REDIS_PREFIX,
+      NEXT_TELEMETRY_DISABLED: "1",
+      // The production server refuses the committed development secret.
+      BETTER_AUTH_SECRET: e2eEnv.BETTER_AUTH_SECRET ?? randomBytes(32).toString("base64"),
+    },
     reuseExistingServer: !e2eEnv.CI,
     timeout: 60_000,
     stdout: "ignore",

@@ -47,3 +47,12 @@ test("the verdict depends on the message timestamp, not the wall clock (replays 
   const b = toRawBatch([msg(future, T - 3_600_000)], { cutoffMs: 0, fallbackNowMs: T });
   expect(b.invalid).toBe(1);
 });
+
+test("ip is stored in one canonical form: every spelling of an address is one string", () => {
+  const spellings = ["2001:DB8::1", "2001:db8::1", "2001:0db8:0:0::1", "2001:db8:0:0:0:0:0:1"];
+  const b = toRawBatch(
+    [...spellings, "::ffff:1.2.3.4"].map((ip) => msg({ ...click, ip })),
+    { cutoffMs: 0, fallbackNowMs: T },
+  );
+  expect(b.columns.ip).toEqual(["2001:db8::1", "2001:db8::1", "2001:db8::1", "2001:db8::1", "1.2.3.4"]);
+});

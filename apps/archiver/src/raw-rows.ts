@@ -66,7 +66,7 @@ export function toRawBatch(
     columns.eventId.push(c.eventId);
     columns.adId.push(c.adId);
     columns.userId.push(pgText(c.userId));
-    columns.ip.push(c.ip);
+    columns.ip.push(c.ip); // canonical (parseClick): the ip filter compares one text per address
     columns.country.push(c.country);
     hours.add(hourOf(c.ts));
     if (c.ts > maxEventMs) maxEventMs = c.ts;

@@ -1,5 +1,6 @@
 // Settings of the query benchmark (all optional; defaults are the book's scale, bounded to
 // finish in a few minutes on two cores).
+import { randomBytes } from "node:crypto";
 import { dbEnv } from "@adclicks/db/env";
 import { z } from "zod";
 
@@ -53,5 +54,7 @@ export function webServerEnv(): NodeJS.ProcessEnv {
     DATABASE_URL: benchDatabaseUrl(),
     REDIS_PREFIX: BENCH_REDIS_PREFIX,
     NEXT_TELEMETRY_DISABLED: "1",
+    // The production server refuses the committed development secret; the bench signs no one in.
+    BETTER_AUTH_SECRET: randomBytes(32).toString("base64"),
   };
 }

@@ -4,7 +4,8 @@
 import type { TRPCError } from "@trpc/server";
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { createOpenApiFetchHandler, generateOpenApiDocument } from "trpc-to-openapi";
-import { RateLimitedError } from "./rate-limit";
+import { MAX_BATCH_SIZE } from "./limits";
+import { RetryLaterError } from "./rate-limit";
 import { appRouter } from "./root";
 import { type ApiDeps, createContext, describeIssues } from "./trpc";
 
@@ -22,14 +23,15 @@ const NO_STORE_AS_IS = "no-store, no-transform";
 type Logger = (message: string, error: unknown) => void;
 const defaultLogger: Logger = (message, error) => console.error(message, error);
 
+/** Retry-After for a 429 or 503 (the longest wait when a batch has several). */
 function retryAfterHeaders(errors: readonly TRPCError[]): Record<string, string> | undefined {
-  for (const e of errors) {
-    if (e.code === "TOO_MANY_REQUESTS" && e.cause instanceof RateLimitedError) {
-      return { "Retry-After": String(e.cause.retryAfterSec) };
-    }
-  }
-  return undefined;
+  let wait = 0;
+  for (const e of errors) if (e.cause instanceof RetryLaterError) wait = Math.max(wait, e.cause.retryAfterSec);
+  return wait > 0 ? { "Retry-After": String(wait) } : undefined;
 }
+
+/** Server-side failures worth a log line with their stack: bugs (500) and an overloaded database (503). */
+const LOGGED = new Set(["INTERNAL_SERVER_ERROR", "SERVICE_UNAVAILABLE"]);
 
 export function handleTrpcRequest(req: Request, deps: ApiDeps, log: Logger = defaultLogger): Promise<Response> {
   return fetchRequestHandler({
@@ -37,9 +39,11 @@ export function handleTrpcRequest(req: Request, deps: ApiDeps, log: Logger = def
     req,
     router: appRouter,
     createContext: () => createContext(deps, req.headers),
+    // A batch is one request doing the work of many: more than this is refused with a 400.
+    maxBatchSize: MAX_BATCH_SIZE,
     responseMeta: ({ errors }) => ({ headers: { "Cache-Control": NO_STORE, ...retryAfterHeaders(errors) } }),
     onError: ({ error, path }) => {
-      if (error.code === "INTERNAL_SERVER_ERROR") log(`tRPC ${path ?? "?"} failed`, error.cause ?? error);
+      if (LOGGED.has(error.code)) log(`tRPC ${path ?? "?"} failed`, error.cause ?? error);
     },
   });
 }
@@ -64,7 +68,7 @@ export async function handleRestRequest(req: Request, deps: ApiDeps, log: Logger
         headers: { "Cache-Control": NO_STORE, ...retryAfterHeaders(errors as TRPCError[]) },
       }),
       onError: ({ error, path }: { error: TRPCError; path?: string }) => {
-        if (error.code === "INTERNAL_SERVER_ERROR") log(`REST ${path ?? "?"} failed`, error.cause ?? error);
+        if (LOGGED.has(error.code)) log(`REST ${path ?? "?"} failed`, error.cause ?? error);
       },
     });
   } catch (error) {

@@ -1,5 +1,6 @@
-// Per-key request limit: a fixed one-minute window counted in Redis (shared by every web
-// process), so a key's limit holds however many servers answer it.
+// Request limits counted in Redis (shared by every web process, so a limit holds however many
+// servers answer): fixed windows per partner key, per signed-in user and per sign-in account or
+// client address.
 import type { Redis } from "ioredis";
 
 export interface RateLimitResult {
@@ -9,7 +10,7 @@ export interface RateLimitResult {
   retryAfterSec: number;
 }
 
-const WINDOW_MS = 60_000;
+const MINUTE_MS = 60_000;
 // INCR and set the expiry on first use in one step, so a crash between them cannot leave an
 // immortal counter that blocks the key forever.
 const INCR_SCRIPT = `
@@ -32,24 +33,59 @@ function withRateLimit(redis: Redis): WithRateLimit {
   return redis as WithRateLimit;
 }
 
+/** The Redis key counting `id`'s events in the fixed window of `windowMs` holding `nowMs`. */
+export function windowCounter(tag: string, id: string, windowMs: number, nowMs: number): string {
+  return `${tag}:rl:${id}:${Math.floor(nowMs / windowMs) * windowMs}`;
+}
+
+/** Counts one event for `id` (any string naming what is limited) in its current window. */
+export async function countInWindow(
+  redis: Redis,
+  tag: string,
+  id: string,
+  windowMs: number,
+  nowMs = Date.now(),
+): Promise<{ count: number; retryAfterSec: number }> {
+  const windowEnd = (Math.floor(nowMs / windowMs) + 1) * windowMs;
+  const counter = windowCounter(tag, id, windowMs, nowMs);
+  const count = Number(await withRateLimit(redis)[COMMAND](counter, windowMs * 2));
+  return { count, retryAfterSec: Math.max(1, Math.ceil((windowEnd - nowMs) / 1000)) };
+}
+
+/** Takes back one event from a window's counter (one that turned out not to count). */
+export async function refundRateLimit(redis: Redis, counter: string): Promise<void> {
+  // DECR on a key that has expired meanwhile would create an immortal -1: only touch live keys.
+  await redis.eval("if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('DECR', KEYS[1]) end return 0", 1, counter);
+}
+
+/** One request of `id` against `limitPerMinute`, in one-minute windows. */
 export async function takeRateLimit(
   redis: Redis,
   tag: string,
-  keyId: string,
+  id: string,
   limitPerMinute: number,
   nowMs = Date.now(),
 ): Promise<RateLimitResult> {
-  const windowStart = Math.floor(nowMs / WINDOW_MS) * WINDOW_MS;
-  const counter = `${tag}:rl:${keyId}:${windowStart}`;
-  const n = Number(await withRateLimit(redis)[COMMAND](counter, WINDOW_MS * 2));
-  const retryAfterSec = Math.max(1, Math.ceil((windowStart + WINDOW_MS - nowMs) / 1000));
-  return { allowed: n <= limitPerMinute, remaining: Math.max(0, limitPerMinute - n), retryAfterSec };
+  const { count, retryAfterSec } = await countInWindow(redis, tag, id, MINUTE_MS, nowMs);
+  return { allowed: count <= limitPerMinute, remaining: Math.max(0, limitPerMinute - count), retryAfterSec };
 }
 
-/** Carried as the cause of a TOO_MANY_REQUESTS error so the HTTP layer can set Retry-After. */
-export class RateLimitedError extends Error {
-  constructor(readonly retryAfterSec: number) {
-    super(`rate limit exceeded: retry after ${retryAfterSec} s`);
+/** The cause of an error worth retrying later (429, 503): the HTTP layer sets Retry-After from it. */
+export class RetryLaterError extends Error {
+  constructor(
+    message: string,
+    readonly retryAfterSec: number,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.name = "RetryLaterError";
+  }
+}
+
+/** Carried as the cause of a TOO_MANY_REQUESTS error. */
+export class RateLimitedError extends RetryLaterError {
+  constructor(retryAfterSec: number) {
+    super(`rate limit exceeded: retry after ${retryAfterSec} s`, retryAfterSec);
     this.name = "RateLimitedError";
   }
 }

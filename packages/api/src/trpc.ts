@@ -1,7 +1,8 @@
 // tRPC setup: the context (an inner one from plain values for tests, the request-bound one that
 // reads headers), the error formatter (zod issues, field named in the message) and the base
-// procedures: public, advertiser (any signed-in user or valid key), ops (ops role only).
-import type { Db } from "@adclicks/db/client";
+// procedures: public, advertiser (any signed-in user or valid key), ops (ops role only); every
+// caller is rate limited, and a database that cannot answer in time is a 503, never a hang.
+import { type Db, isDatabaseBusy } from "@adclicks/db/client";
 import { type ApiKeyCache, QueryInputError, verifyApiKey } from "@adclicks/db/queries";
 import type { RedisKeys } from "@adclicks/db/redis-keys";
 import { initTRPC, TRPCError } from "@trpc/server";
@@ -11,7 +12,8 @@ import type { OpenApiMeta } from "trpc-to-openapi";
 import { ZodError, z } from "zod";
 import { type Caller, isOps, isViewer, type Viewer } from "./access";
 import type { AuthInstance } from "./auth";
-import { RateLimitedError, takeRateLimit } from "./rate-limit";
+import { DEFAULT_USER_RATE_LIMIT_PER_MINUTE, MAX_BATCH_SIZE } from "./limits";
+import { RateLimitedError, RetryLaterError, takeRateLimit } from "./rate-limit";
 
 /** Long-lived dependencies, built once per process (or per test file). */
 export interface ApiDeps {
@@ -22,6 +24,8 @@ export interface ApiDeps {
   auth?: AuthInstance;
   /** Verified partner keys kept in memory (revocations are heard at once); absent: Postgres every time. */
   keyCache?: ApiKeyCache;
+  /** Requests per minute of one signed-in user (partner keys carry their own limit). */
+  userRateLimitPerMinute?: number;
 }
 
 export interface Context extends ApiDeps {
@@ -71,7 +75,25 @@ export function viewerFromUser(user: {
 }
 
 export async function createContext(deps: ApiDeps, headers: Headers): Promise<Context> {
-  return createInnerContext(deps, await resolveCaller(deps, headers));
+  try {
+    return createInnerContext(deps, await resolveCaller(deps, headers));
+  } catch (err) {
+    // Checking a key or a session reads Postgres too: a busy database is a 503 here as well.
+    if (isDatabaseBusy(err)) throw databaseBusy(err);
+    throw err;
+  }
+}
+
+/** Retry-After of a 503 for a database that did not answer in time: about one dashboard refresh. */
+export const BUSY_RETRY_AFTER_SEC = 5;
+
+function databaseBusy(cause: unknown): TRPCError {
+  const message = `the database did not answer in time: retry in ${BUSY_RETRY_AFTER_SEC} s, or ask for a shorter range or fewer filters`;
+  return new TRPCError({
+    code: "SERVICE_UNAVAILABLE",
+    message,
+    cause: new RetryLaterError(message, BUSY_RETRY_AFTER_SEC, { cause }),
+  });
 }
 
 type Issue = z.core.$ZodIssue;
@@ -87,6 +109,9 @@ export function describeIssues(issues: readonly Issue[]): string {
     .join("; ");
 }
 
+// tRPC's own words for a batch over maxBatchSize (http.ts): said again with the limit in it.
+const BATCH_TOO_LARGE = "Batch call exceeds maximum size";
+
 const t = initTRPC
   .context<Context>()
   .meta<OpenApiMeta>()
@@ -101,7 +126,9 @@ const t = initTRPC
           ? describeIssues(zodError.issues)
           : error.code === "INTERNAL_SERVER_ERROR"
             ? "internal error"
-            : shape.message,
+            : error.message === BATCH_TOO_LARGE
+              ? `batch: at most ${MAX_BATCH_SIZE} calls per batch request; split the batch`
+              : shape.message,
         data: { ...shape.data, stack: undefined, zodError: zodError ? z.flattenError(zodError) : null },
       };
     },
@@ -111,11 +138,12 @@ export const createTRPCRouter = t.router;
 export const createCallerFactory = t.createCallerFactory;
 
 /**
- * Bad input reads the same from every interface: input validation (which runs after this
+ * Errors read the same from every interface: input validation (which runs after this
  * middleware, so its error passes through here) gets a message naming each field, also for
- * createCaller users, and typed query-layer refusals (a range the stores cannot answer) are 400.
+ * createCaller users; typed query-layer refusals (a range the stores cannot answer) are 400; a
+ * query cancelled by the statement timeout, or no free connection in time, is a 503 to retry.
  */
-const inputErrors = t.middleware(async ({ next }) => {
+const errorMapping = t.middleware(async ({ next }) => {
   const result = await next();
   if (result.ok) return result;
   const cause = result.error.cause;
@@ -125,10 +153,11 @@ const inputErrors = t.middleware(async ({ next }) => {
   if (cause instanceof QueryInputError) {
     throw new TRPCError({ code: "BAD_REQUEST", message: cause.message, cause });
   }
+  if (isDatabaseBusy(cause)) throw databaseBusy(cause);
   return result;
 });
 
-export const publicProcedure = t.procedure.use(inputErrors);
+export const publicProcedure = t.procedure.use(errorMapping);
 
 function unauthorized(caller: Caller): TRPCError {
   const message =
@@ -144,29 +173,37 @@ function unauthorized(caller: Caller): TRPCError {
   return new TRPCError({ code: "UNAUTHORIZED", message });
 }
 
-/** Any signed-in user or valid partner key; keys are rate limited. `ctx.viewer` is non-null. */
+/** One request of a viewer against its per-minute limit: a key's own, or the users' one. */
+async function rateLimit(ctx: Context, viewer: Viewer): Promise<void> {
+  const [id, limit] =
+    viewer.kind === "key"
+      ? [viewer.keyId, viewer.rateLimitPerMinute]
+      : [`user:${viewer.userId}`, ctx.userRateLimitPerMinute ?? DEFAULT_USER_RATE_LIMIT_PER_MINUTE];
+  const rl = await takeRateLimit(ctx.redis, ctx.redisKeys.tag, id, limit);
+  if (!rl.allowed) {
+    throw new TRPCError({
+      code: "TOO_MANY_REQUESTS",
+      message: `rate limit of ${limit} requests per minute exceeded: retry after ${rl.retryAfterSec} s`,
+      cause: new RateLimitedError(rl.retryAfterSec),
+    });
+  }
+}
+
+/** Any signed-in user or valid partner key, within its rate limit. `ctx.viewer` is non-null. */
 export const advertiserProcedure = publicProcedure.use(async ({ ctx, next }) => {
   const caller = ctx.caller;
   if (!isViewer(caller)) throw unauthorized(caller);
-  if (caller.kind === "key") {
-    const rl = await takeRateLimit(ctx.redis, ctx.redisKeys.tag, caller.keyId, caller.rateLimitPerMinute);
-    if (!rl.allowed) {
-      throw new TRPCError({
-        code: "TOO_MANY_REQUESTS",
-        message: `rate limit of ${caller.rateLimitPerMinute} requests per minute exceeded: retry after ${rl.retryAfterSec} s`,
-        cause: new RateLimitedError(rl.retryAfterSec),
-      });
-    }
-  }
+  await rateLimit(ctx, caller);
   return next({ ctx: { viewer: caller as Viewer } });
 });
 
-/** Ops users only (partner keys never, whatever their scope). */
+/** Ops users only (partner keys never, whatever their scope), within the users' rate limit. */
 export const opsProcedure = publicProcedure.use(async ({ ctx, next }) => {
   const caller = ctx.caller;
   if (!isViewer(caller)) throw unauthorized(caller);
   if (!isOps(caller) || caller.kind !== "user") {
     throw new TRPCError({ code: "FORBIDDEN", message: "this needs the ops role" });
   }
+  await rateLimit(ctx, caller);
   return next({ ctx: { viewer: caller } });
 });

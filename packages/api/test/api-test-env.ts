@@ -3,13 +3,16 @@
 // every role, and helpers to call the router (createCaller) and the REST handler (Request objects).
 // The deps carry the verified-key cache as the web app does, so revocations are tested through it.
 
+import { authAccount, authUser, type UserRole } from "@adclicks/db/auth-schema";
 import { ads, advertisers } from "@adclicks/db/catalog-schema";
 import { createDb, createRedis, type Db } from "@adclicks/db/client";
 import { createApiKey, createApiKeyCache, revokeApiKey } from "@adclicks/db/queries";
 import { redisKeys } from "@adclicks/db/redis-keys";
 import { createTestEnv, type TestEnv } from "@adclicks/test-utils";
+import { hashPassword } from "better-auth/crypto";
 import type { Redis } from "ioredis";
 import type { Caller } from "../src/access";
+import { type AuthOptions, createAuth } from "../src/auth";
 import { handleRestRequest } from "../src/http";
 import { createCaller } from "../src/root";
 import { type ApiDeps, createInnerContext } from "../src/trpc";
@@ -26,6 +29,8 @@ export interface ApiTestEnv {
   keys: { all: string; scopedA: string; scopedAB: string; revoked: string; limited: string };
   callers: Record<"anonymous" | "opsUser" | "advertiserA" | "advertiserB", Caller>;
   trpc(caller: Caller, deps?: ApiDeps): ReturnType<typeof createCaller>;
+  /** better-auth on this environment's database and Redis prefix (sign-in limits included). */
+  auth(opts?: Partial<AuthOptions>): ReturnType<typeof createAuth>;
   rest(
     path: string,
     init?: { key?: string; authorization?: string; method?: string },
@@ -40,7 +45,8 @@ export async function createApiTestEnv(label: string): Promise<ApiTestEnv> {
   const redis = createRedis(env.redisUrl);
   const keyCache = createApiKeyCache({ databaseUrl: env.databaseUrl });
   await keyCache.start(); // listening from the first request, as in a warmed-up web process
-  const deps: ApiDeps = { db, redis, redisKeys: redisKeys(env.redisPrefix), keyCache };
+  // Tests call far faster than people: the users' limit has a test of its own (limits.integration).
+  const deps: ApiDeps = { db, redis, redisKeys: redisKeys(env.redisPrefix), keyCache, userRateLimitPerMinute: 1e9 };
   await db.insert(advertisers).values([
     { id: "adv-a", name: "Acme" },
     { id: "adv-b", name: "Bluebird" },
@@ -78,6 +84,15 @@ export async function createApiTestEnv(label: string): Promise<ApiTestEnv> {
       advertiserB: { kind: "user", userId: "u-b", role: "advertiser", advertiserId: "adv-b", ...base },
     },
     trpc: (caller, d = deps) => createCaller(createInnerContext(d, caller)),
+    auth: (opts = {}) =>
+      createAuth({
+        db,
+        secret: "test-secret-test-secret-test-secret-0123",
+        baseURL: "http://localhost:3000",
+        redis,
+        redisTag: deps.redisKeys.tag,
+        ...opts,
+      }),
     rest: (path, init = {}, d = deps) => {
       const headers = new Headers();
       if (init.key) headers.set("authorization", `Bearer ${init.key}`);
@@ -107,4 +122,34 @@ export async function trpcCode(call: Promise<unknown>): Promise<string> {
   } catch (err) {
     return (err as { code?: string }).code ?? String(err);
   }
+}
+
+/** A dashboard user who signs in through better-auth with `password` (as the seed makes them). */
+export async function addUser(
+  db: Db,
+  u: { id: string; email: string; role: UserRole; advertiserId?: string; password: string },
+): Promise<void> {
+  await db.insert(authUser).values({
+    id: u.id,
+    name: u.id,
+    email: u.email,
+    emailVerified: true,
+    role: u.role,
+    advertiserId: u.advertiserId ?? null,
+  });
+  await db.insert(authAccount).values({
+    id: `${u.id}-credential`,
+    accountId: u.id,
+    providerId: "credential",
+    userId: u.id,
+    password: await hashPassword(u.password),
+  });
+}
+
+/** The Cookie header that carries the session a sign-in response set. */
+export function cookieOf(res: Response): string {
+  return res.headers
+    .getSetCookie()
+    .map((c) => c.split(";")[0])
+    .join("; ");
 }

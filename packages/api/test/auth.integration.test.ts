@@ -12,19 +12,18 @@ import { ads, advertisers, apiKeys } from "@adclicks/db/catalog-schema";
 import { DEMO_USERS, seedDemoData } from "@adclicks/db/seed";
 import { and, eq, isNull, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { createAuth } from "../src/auth";
 import { resolveCaller } from "../src/trpc";
 import { type ApiTestEnv, createApiTestEnv } from "./api-test-env";
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
 let t: ApiTestEnv;
-let auth: ReturnType<typeof createAuth>;
+let auth: ReturnType<ApiTestEnv["auth"]>;
 const credentialsPath = join(mkdtempSync(join(tmpdir(), "seed-")), "demo-credentials.txt");
 
 beforeAll(async () => {
   t = await createApiTestEnv("auth");
-  auth = createAuth({ db: t.db, secret: "test-secret-test-secret-test-secret-0123", baseURL: "http://localhost:3000" });
+  auth = t.auth();
 });
 afterAll(() => t?.cleanup());
 

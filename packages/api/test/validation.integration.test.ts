@@ -49,6 +49,11 @@ const BAD: [string, string][] = [
   [`${COUNT}?minutes=5&ip=1.2.3`, "ip"],
   ["/ads/bad%20id!/aggregated_count?minutes=5", "ad_id"],
   ["/ads/ad-1/breakdown?minutes=5&dimension=city", "dimension"],
+  // Issue 13: each answered 500 before (Postgres text cannot hold NUL; dates end at 8.64e15 ms).
+  [`${POPULAR}?user_id=%00`, "user_id"],
+  [`${COUNT}?minutes=5&user_id=a%00b`, "user_id"],
+  [`${COUNT}?from=8640000000060000&to=8640000000120000`, "from"],
+  [`${POPULAR}?country=%09US`, "country"],
 ];
 
 describe("REST", () => {

@@ -95,6 +95,10 @@ describe("scanClick", () => {
       (c) => ({ ...c, pad: "p".repeat(5_000) }),
       (c) => [c],
       (c) => ({ ...c, ad_id: undefined }),
+      // Unusual spellings of IPv6 (canonicalised by parseClick): the scan may accept or defer.
+      (c) => ({ ...c, ip: "2001:DB8:0:0::7" }),
+      (c) => ({ ...c, ip: "::ffff:1.2.3.4" }),
+      (c) => ({ ...c, ip: "fe80::1%eth0" }),
     ];
     const accepted = new Array<number>(variants.length).fill(0);
     for (let i = 0; i < 400; i++) {

@@ -7,12 +7,12 @@
 import {
   DEFAULT_MAX_AGE_MS,
   DEFAULT_MAX_FUTURE_MS,
-  isIpAddress,
   MAX_EVENT_BYTES,
   parseTimestamp,
   type ValidateOptions,
 } from "./click";
 import { COUNTRY_CODES } from "./countries";
+import { isIpAddress } from "./ip";
 
 /** What the aggregator needs of a click; reused from click to click. */
 export interface ScannedClick {
@@ -168,7 +168,7 @@ function scanUuid(b: Uint8Array, start: number, end: number, out: Uint32Array): 
   return true;
 }
 
-/** A dotted-quad IPv4 address exactly as click.ts' IPV4_RE: octets 0-255 without leading zeros. */
+/** A dotted-quad IPv4 address exactly as ip.ts' IPV4_RE: octets 0-255 without leading zeros. */
 function isIpv4(b: Uint8Array, start: number, end: number): boolean {
   let i = start;
   for (let octet = 0; octet < 4; octet++) {

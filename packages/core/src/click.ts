@@ -2,6 +2,7 @@
 // Pure: callers pass the clock (`nowMs`) so "too far in the future" is testable.
 import { z } from "zod";
 import { isCountryCode } from "./countries";
+import { canonicalIp } from "./ip";
 
 /** A validated, normalized click. `ts` is the event time in epoch ms (UTC). */
 export interface Click {
@@ -66,15 +67,6 @@ export const clickWireSchema = z.object({
 });
 export type ClickWire = z.infer<typeof clickWireSchema>;
 
-const IPV4_RE = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
-
-/** IPv4 dotted quad or IPv6 (validated by the WHATWG URL parser, which is pure). */
-export function isIpAddress(ip: string): boolean {
-  if (IPV4_RE.test(ip)) return true;
-  if (!ip.includes(":") || ip.length > 45 || /[^0-9a-fA-F:.]/.test(ip)) return false;
-  return URL.canParse(`http://[${ip}]/`);
-}
-
 /** Parses an event timestamp (ISO-8601 with offset, or epoch ms as number or digit string). */
 export function parseTimestamp(value: unknown): number | undefined {
   if (typeof value === "number") return Number.isSafeInteger(value) && value > 0 ? value : undefined;
@@ -105,8 +97,9 @@ export function validateClick(value: unknown, opts: ValidateOptions): ParseResul
     return { ok: false, reason: "bad_timestamp", detail: "click_timestamp: ISO-8601 with offset, or epoch ms" };
   if (ts > opts.nowMs + (opts.maxFutureMs ?? DEFAULT_MAX_FUTURE_MS)) return { ok: false, reason: "future_timestamp" };
   if (ts < opts.nowMs - (opts.maxAgeMs ?? DEFAULT_MAX_AGE_MS)) return { ok: false, reason: "ancient_timestamp" };
-  const ip = o.ip as string;
-  if (!isIpAddress(ip)) return { ok: false, reason: "bad_ip" };
+  // One address, one text: raw rows and the ip filter compare canonical forms.
+  const ip = canonicalIp(o.ip as string);
+  if (ip === undefined) return { ok: false, reason: "bad_ip" };
   const userId = o.user_id as string;
   if (userId.length > 128) return { ok: false, reason: "bad_user_id", detail: "user_id longer than 128" };
   // Control characters (NUL above all: Postgres text cannot hold it) are never part of an id.

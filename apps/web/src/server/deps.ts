@@ -1,12 +1,14 @@
-// Process-wide clients for the route handlers and server components: one Postgres pool, one
-// Redis connection, one better-auth instance and the cache of verified partner keys (with its
-// Postgres listener for revocations), created on first use (never at build time).
+// Process-wide clients for the route handlers and server components: one Postgres pool (its
+// statements under the web's timeout), one Redis connection, one better-auth instance and the
+// cache of verified partner keys (with its Postgres listener for revocations), created on first
+// use (never at build time).
 import "server-only";
 import { type ApiDeps, type AuthInstance, createAuth } from "@adclicks/api";
 import { createDb, createRedis } from "@adclicks/db/client";
 import { createApiKeyCache } from "@adclicks/db/queries";
 import { redisKeys } from "@adclicks/db/redis-keys";
-import { env, usingDevAuthSecret } from "~/env";
+import { env, productionAuthSecretProblem } from "~/env";
+import { trustedClientIpHeader } from "./client-ip";
 
 const LOCAL_HOSTS = ["localhost", "localhost:*", "127.0.0.1", "127.0.0.1:*"];
 type WebDeps = ApiDeps & { auth: AuthInstance };
@@ -14,20 +16,26 @@ const holder = globalThis as { __adclicksDeps?: WebDeps };
 
 export function getDeps(): WebDeps {
   if (!holder.__adclicksDeps) {
-    if (usingDevAuthSecret && env.NODE_ENV === "production") {
-      console.warn("BETTER_AUTH_SECRET is not set: using the local development secret (set it in production)");
-    }
-    const db = createDb(env.DATABASE_URL, 10);
+    // main.ts refuses to start already; this covers a server started some other way.
+    const problem = productionAuthSecretProblem();
+    if (problem) throw new Error(problem);
+    const db = createDb(env.DATABASE_URL, 10, { statementTimeoutMs: env.WEB_STATEMENT_TIMEOUT_MS });
+    const redis = createRedis(env.REDIS_URL);
+    const keys = redisKeys(env.REDIS_PREFIX);
     holder.__adclicksDeps = {
       db,
-      redis: createRedis(env.REDIS_URL),
-      redisKeys: redisKeys(env.REDIS_PREFIX),
+      redis,
+      redisKeys: keys,
       keyCache: createApiKeyCache({ databaseUrl: env.DATABASE_URL }),
+      userRateLimitPerMinute: env.USER_RATE_LIMIT_PER_MINUTE,
       auth: createAuth({
         db,
         secret: env.BETTER_AUTH_SECRET,
         // Without a public URL (local runs on any port) only loopback hosts are accepted.
         baseURL: env.BETTER_AUTH_URL ?? { allowedHosts: LOCAL_HOSTS, protocol: "http" },
+        redis,
+        redisTag: keys.tag,
+        clientIpHeader: trustedClientIpHeader(),
       }),
     };
   }

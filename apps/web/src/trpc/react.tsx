@@ -2,6 +2,7 @@
 // The tRPC + TanStack Query provider for client components (create-t3-turbo pattern):
 // `const trpc = useTRPC(); useQuery(trpc.ads.popularAds.queryOptions(input))`.
 import type { AppRouter } from "@adclicks/api";
+import { MAX_BATCH_SIZE } from "@adclicks/api/limits";
 import { type QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { createTRPCClient, httpBatchLink } from "@trpc/client";
 import { createTRPCContext } from "@trpc/tanstack-react-query";
@@ -22,7 +23,8 @@ export function TRPCReactProvider({ children }: { children: ReactNode }) {
   const queryClient = getQueryClient();
   const [trpcClient] = useState(() =>
     createTRPCClient<AppRouter>({
-      links: [httpBatchLink({ url: "/api/trpc", transformer: superjson })],
+      // Batches no bigger than the server takes (it answers a bigger one with a 400).
+      links: [httpBatchLink({ url: "/api/trpc", transformer: superjson, maxItems: MAX_BATCH_SIZE })],
     }),
   );
   return (

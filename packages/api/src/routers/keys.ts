@@ -2,10 +2,10 @@
 import { createApiKey, listApiKeys, revokeApiKey } from "@adclicks/db/queries";
 import { TRPCError, type TRPCRouterRecord } from "@trpc/server";
 import { z } from "zod";
+import { textParam } from "../schemas/query-params";
 import { opsProcedure } from "../trpc";
 
-export const keyNameSchema = z
-  .string()
+export const keyNameSchema = textParam(80)
   .trim()
   .min(1, "must not be empty")
   .max(80, "at most 80 characters")
@@ -13,7 +13,13 @@ export const keyNameSchema = z
 
 export const createKeyInput = z.strictObject({
   name: keyNameSchema,
-  scope: z.union([z.literal("all"), z.array(z.string().min(1)).min(1, "name at least one advertiser")]),
+  scope: z.union([
+    z.literal("all"),
+    z
+      .array(textParam(128).min(1, "must not be empty"))
+      .min(1, "name at least one advertiser")
+      .max(1000, "at most 1000 advertisers"),
+  ]),
   rate_limit_per_minute: z.number().int().min(1).max(1_000_000).optional(),
 });
 

@@ -2,7 +2,7 @@
 import { describe, expect, test } from "vitest";
 import { describeIssues } from "../trpc";
 import { aggregatedCountInput, popularAdsInput } from "./ads";
-import { timestampSchema, toTimeRange } from "./query-params";
+import { ipSchema, textParam, timestampSchema, toTimeRange, userIdSchema } from "./query-params";
 
 function messageOf(result: { success: boolean; error?: { issues: Parameters<typeof describeIssues>[0] } }): string {
   return result.success ? "ok" : describeIssues(result.error?.issues ?? []);
@@ -16,6 +16,33 @@ describe("query params", () => {
     for (const bad of ["2026-01-05T10:00:00", "2026-01-05", "now", "12", ""]) {
       expect(timestampSchema.safeParse(bad).success).toBe(false);
     }
+  });
+
+  test("timestamps outside 1970 to 9999 are refused, before any date arithmetic", () => {
+    expect(timestampSchema.parse("9999-12-31T23:59:59.999Z")).toBe(Date.UTC(9999, 11, 31, 23, 59, 59, 999));
+    expect(timestampSchema.parse("0000000000")).toBe(0);
+    for (const bad of ["8640000000060000", "8640000000000001", "9999999999999999", "253402300800000"]) {
+      expect(messageOf(timestampSchema.safeParse(bad))).toMatch(/^input: out of range/);
+    }
+    expect(messageOf(timestampSchema.safeParse("1969-12-31T23:59:59Z"))).toMatch(/^input: out of range/);
+    expect(messageOf(timestampSchema.safeParse("9999-12-31T23:59:59-01:00"))).toMatch(/^input: out of range/);
+  });
+
+  test("text parameters refuse control characters and unpaired surrogates, before trimming", () => {
+    const refused = "input: control characters and unpaired surrogates are not allowed";
+    for (const bad of ["\u0000", "a\u0000b", "\tx", "x\n", "\u007f", "\u0085", "\ud800", "a\udfffb", "\udc00\ud800"]) {
+      expect([bad, messageOf(userIdSchema.safeParse(bad))]).toEqual([bad, refused]);
+    }
+    expect(userIdSchema.parse("ünï 😀")).toBe("ünï 😀");
+    expect(messageOf(userIdSchema.safeParse("x".repeat(10_000)))).toBe("input: at most 128 characters");
+    expect(messageOf(textParam(4).safeParse("\u0000".repeat(10)))).toBe("input: at most 4 characters");
+  });
+
+  test("ip filters are compared in canonical form", () => {
+    expect(ipSchema.parse("2001:DB8::1")).toBe("2001:db8::1");
+    expect(ipSchema.parse(" 2001:0db8:0:0::1 ")).toBe("2001:db8::1");
+    expect(ipSchema.parse("::ffff:192.0.2.1")).toBe("192.0.2.1");
+    expect(messageOf(ipSchema.safeParse("2001:db8::1%eth0"))).toBe("input: expected an IPv4 or IPv6 address");
   });
 
   test("minutes or from/to, with messages naming the field", () => {
