@@ -1,6 +1,6 @@
 // The aggregator worker: a Kafka consumer-group member wired to the units that do the work —
 // read positions, the batch counter (over the pure operator of @adclicks/core), the checkpoint
-// scheduler, the Redis mirror and the final-minute publisher. State changes run one at a time.
+// scheduler and writer, the Redis mirror, the final-minute publisher. One state change at a time.
 import { type AggregatorOptions, ClickAggregator } from "@adclicks/core";
 import { offsetOf, type TopicNames } from "@adclicks/kafka";
 import type { Admin, Consumer, EachBatchPayload, Message, Producer } from "kafkajs";
