@@ -1,30 +1,51 @@
 // Aggregator entry point: validate config, wire clients, run the worker, serve /metrics and
-// /healthz, stop gracefully on SIGTERM/SIGINT.
+// /healthz, stop gracefully on SIGTERM/SIGINT. Run it with the flags of runtime.ts (npm start does).
 import { createServer } from "node:http";
 import { createPool, createRedis, redisKeys } from "@adclicks/db";
-import { createKafka, topicNames } from "@adclicks/kafka";
+import { createIdempotentProducer, createKafka, topicNames } from "@adclicks/kafka";
 import { pino } from "pino";
+import { systemClock } from "./clock";
 import { env } from "./env";
-import { registry } from "./metrics";
+import { createAggregatorMetrics } from "./metrics";
+import { createDbPorts } from "./ports";
 import { AggregatorWorker } from "./worker";
 
-const log = pino({ name: "aggregator", level: env.LOG_LEVEL });
+const log = pino({ level: env.LOG_LEVEL, base: { app: "aggregator" } });
+const metrics = createAggregatorMetrics();
 const pool = createPool(env.DATABASE_URL, 4);
 const redis = createRedis(env.REDIS_URL);
-redis.on("error", (err) => log.debug({ err: String(err) }, "redis connection error"));
+// ioredis reconnects by itself; a failed apply or rebuild is logged (and retried) where it happens.
+redis.on("error", (err) => log.debug({ err }, "redis connection error"));
+const kafka = createKafka(env.KAFKA_BROKERS, `aggregator-${process.pid}`);
+const topics = topicNames(env.KAFKA_TOPIC_SUFFIX);
 
 const worker = new AggregatorWorker({
-  kafka: createKafka(env.KAFKA_BROKERS, `aggregator-${process.pid}`),
-  topics: topicNames(env.KAFKA_TOPIC_SUFFIX),
+  consumer: kafka.consumer({
+    groupId: env.AGGREGATOR_GROUP,
+    sessionTimeout: env.KAFKA_SESSION_TIMEOUT_MS,
+    heartbeatInterval: Math.floor(env.KAFKA_SESSION_TIMEOUT_MS / 10),
+    rebalanceTimeout: 60_000,
+    maxBytesPerPartition: 1024 * 1024,
+    maxBytes: 3 * 1024 * 1024,
+    maxWaitTimeInMs: 250,
+  }),
+  producer: createIdempotentProducer(kafka),
+  admin: kafka.admin(),
+  topics,
   group: env.AGGREGATOR_GROUP,
-  pool,
-  redis,
-  keys: redisKeys(env.REDIS_PREFIX),
+  ports: createDbPorts({
+    pool,
+    redis,
+    keys: redisKeys(env.REDIS_PREFIX),
+    group: env.AGGREGATOR_GROUP,
+    topic: topics.clicks,
+    publishBatch: env.PUBLISH_BATCH,
+    hotAds: { clicksPerMinute: env.HOT_AD_CLICKS_PER_MINUTE, slots: env.HOT_AD_SLOTS },
+  }),
+  clock: systemClock,
+  metrics,
   checkpointIntervalMs: env.CHECKPOINT_INTERVAL_MS,
-  sessionTimeoutMs: env.KAFKA_SESSION_TIMEOUT_MS,
   publishTopN: env.PUBLISH_TOP_N,
-  publishBatch: env.PUBLISH_BATCH,
-  hotAds: { clicksPerMinute: env.HOT_AD_CLICKS_PER_MINUTE, slots: env.HOT_AD_SLOTS },
   operator: {
     allowedLatenessMs: env.ALLOWED_LATENESS_MS,
     idleTimeoutMs: env.IDLE_TIMEOUT_MS,
@@ -35,8 +56,8 @@ const worker = new AggregatorWorker({
 
 const server = createServer(async (req, res) => {
   if (req.url === "/metrics") {
-    res.setHeader("content-type", registry.contentType);
-    res.end(await registry.metrics());
+    res.setHeader("content-type", metrics.registry.contentType);
+    res.end(await metrics.registry.metrics());
   } else if (req.url === "/healthz") {
     res.end("ok\n");
   } else {
@@ -45,7 +66,7 @@ const server = createServer(async (req, res) => {
   }
 });
 if (env.METRICS_PORT > 0) {
-  server.on("error", (err) => log.warn({ err: String(err) }, "metrics server unavailable"));
+  server.on("error", (err) => log.warn({ err }, "metrics server unavailable"));
   server.listen(env.METRICS_PORT, "127.0.0.1");
 }
 
@@ -56,7 +77,7 @@ async function shutdown(signal: string) {
   log.info({ signal }, "stopping");
   await worker.stop();
   server.close();
-  await pool.end().catch(() => {});
+  await pool.end().catch((err) => log.warn({ err }, "closing the Postgres pool failed"));
   redis.disconnect();
   process.exit(0);
 }
