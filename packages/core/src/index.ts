@@ -7,6 +7,7 @@ export * from "./counts";
 export * from "./dedup";
 export * from "./hot-ads";
 export * from "./id-set";
+export * from "./rate-limit";
 export * from "./time";
 export * from "./top-n";
 export * from "./watermark";

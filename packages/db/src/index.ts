@@ -6,6 +6,7 @@ export * from "./checkpoints";
 export * from "./client";
 export * from "./finality";
 export * from "./hot-ads";
+export * from "./ingest-rate-limit";
 export * from "./live-windows";
 export * from "./migrate";
 export * from "./redis-keys";
