@@ -1,6 +1,7 @@
 // Public surface of @adclicks/db: schema, clients, migrations, checkpoints, the Redis key space.
 
 export * as authSchema from "./auth-schema";
+export * from "./catalog-misses";
 export * as catalogSchema from "./catalog-schema";
 export * from "./checkpoints";
 export * from "./client";
