@@ -103,10 +103,13 @@ function createKeyCache<K>(
   let dbFailing = false;
   let probing = false;
 
-  const invalidate = () => {
+  // A revocation (of `id`, when known): nothing fresh is trusted, and the revoked key is gone
+  // from lastGood too (all of it when the id is not known).
+  const invalidate = (id?: string) => {
     generation++;
     entries.clear();
-    lastGood.clear();
+    if (id === undefined) lastGood.clear();
+    else lastGood.delete(id);
   };
   // The listener is gone: a revocation may go unheard, so nothing is served from memory while
   // Postgres answers; what we verified stays in lastGood for when it does not.
@@ -153,7 +156,7 @@ function createKeyCache<K>(
       });
       client = c;
       c.on("notification", (n) => {
-        if (n.channel === API_KEYS_CHANNEL) invalidate();
+        if (n.channel === API_KEYS_CHANNEL) invalidate(n.payload || undefined);
       });
       c.on("error", (err) => lost(c, err));
       c.on("end", () => lost(c, new Error("connection closed")));
@@ -178,7 +181,7 @@ function createKeyCache<K>(
     get listening() {
       return listening;
     },
-    invalidate,
+    invalidate: () => invalidate(),
     start: listen,
     async verify(db, presented) {
       const id = idOf(presented);

@@ -83,12 +83,12 @@ export function apiKeyHashEquals(presented: string, expectedHex: string): boolea
 // bundler may give each route its own copy of this module, and the admin page's revocation must
 // reach the cache the REST route uses.
 const HOOKS = Symbol.for("adclicks.apiKeyRevocationHooks");
-const hookHolder = globalThis as { [HOOKS]?: Set<() => void> };
+const hookHolder = globalThis as { [HOOKS]?: Set<(id: string) => void> };
 hookHolder[HOOKS] ??= new Set();
 const revocationHooks = hookHolder[HOOKS];
 
-/** Calls `hook` after every revocation made by this process; returns the unsubscribe function. */
-export function onLocalApiKeyRevocation(hook: () => void): () => void {
+/** Calls `hook` with the key's id after every revocation made by this process; returns the unsubscribe function. */
+export function onLocalApiKeyRevocation(hook: (id: string) => void): () => void {
   revocationHooks.add(hook);
   return () => revocationHooks.delete(hook);
 }
@@ -185,7 +185,7 @@ export async function revokeApiKey(db: Db, id: string): Promise<boolean> {
     await tx.execute(sql`select pg_notify(${API_KEYS_CHANNEL}, ${id})`);
     return true;
   });
-  if (found) for (const hook of revocationHooks) hook();
+  if (found) for (const hook of revocationHooks) hook(id);
   return found;
 }
 
