@@ -38,6 +38,8 @@ function click(overrides: Record<string, unknown> = {}): string {
   });
 }
 
+const clicks = (n: number) => Array.from({ length: n }, () => click());
+
 async function start(opts: Partial<CollectorOptions> = {}): Promise<string> {
   const c = await startCollector({
     kafka: env.kafka,
@@ -128,10 +130,7 @@ describe("refused before anything is produced", () => {
     expect(body.errors[3]).toEqual({ index: 3, reason: expect.any(String) });
 
     // Mostly invalid, a few valid among them: refused too.
-    const mixed = [
-      ...Array.from({ length: 5 }, () => click()),
-      ...Array.from({ length: 15 }, () => click({ ip: "x" })),
-    ];
+    const mixed = [...clicks(5), ...Array.from({ length: 15 }, () => click({ ip: "x" }))];
     const res2 = await post(url, mixed, key);
     expect(res2.status).toBe(400);
     expect(((await res2.json()) as { errors: { index: number }[] }).errors[0]?.index).toBe(5);
@@ -144,7 +143,7 @@ describe("refused before anything is produced", () => {
 
 describe("with a key", () => {
   test("accepted; a few invalid events among valid ones are dead-lettered as before, naming the key", async () => {
-    const lines = [...Array.from({ length: 20 }, () => click()), "1", click({ country: "XX" })];
+    const lines = [...clicks(20), "1", click({ country: "XX" })];
     const res = await post(url, lines, key);
     expect(res.status).toBe(202);
     expect(await res.json()).toMatchObject({ accepted: 20, rejected: 2 });
@@ -178,15 +177,7 @@ describe("with a key", () => {
   test("over the key's rate: 429 with Retry-After, nothing accepted; the other keys go on", async () => {
     const slow = await createIngestKey(db, { name: "adserver-slow", eventsPerSecond: 5 });
     // 20 events at 5/s put the key 4 s ahead: the next request, beyond the 1 s burst, waits.
-    expect(
-      (
-        await post(
-          url,
-          Array.from({ length: 20 }, () => click()),
-          slow.key,
-        )
-      ).status,
-    ).toBe(202);
+    expect((await post(url, clicks(20), slow.key)).status).toBe(202);
     const before = await topicEnds(env.topics.clicks);
     const res = await post(url, [click()], slow.key);
     expect(res.status).toBe(429);
@@ -201,15 +192,7 @@ describe("with a key", () => {
   test("the limit is shared through Redis: a second collector process sees the key's debt", async () => {
     const shared = await createIngestKey(db, { name: "adserver-shared", eventsPerSecond: 5 });
     const second = await start();
-    expect(
-      (
-        await post(
-          url,
-          Array.from({ length: 20 }, () => click()),
-          shared.key,
-        )
-      ).status,
-    ).toBe(202);
+    expect((await post(url, clicks(20), shared.key)).status).toBe(202);
     expect((await post(second, [click()], shared.key)).status).toBe(429);
   });
 });
@@ -220,33 +203,17 @@ test("anonymous ingest only where it is enabled, and then within its own limit",
     anonymousEventsPerSecond: 5,
   });
   expect((await post(url, [click()])).status).toBe(401);
-  expect(
-    (
-      await post(
-        open,
-        Array.from({ length: 20 }, () => click()),
-      )
-    ).status,
-  ).toBe(202);
+  expect((await post(open, clicks(20))).status).toBe(202);
   expect((await post(open, [click()])).status).toBe(429);
   expect((await post(open, [click()], key)).status).toBe(202); // a key has its own limit
 });
 
 test("/metrics is served on its own loopback listener, not on the ingest port", async () => {
-  const c = await startCollector({
-    kafka: env.kafka,
-    topics: env.topics,
-    logger,
-    port: 0,
-    host: "127.0.0.1",
-    metrics: createCollectorMetrics(new Registry(), { defaults: false }),
-    auth: { allowAnonymous: false, verify: (presented) => keyCache.verify(db, presented) },
-    metricsPort: 0,
-  });
-  collectors.push(c);
-  expect((await fetch(`http://127.0.0.1:${c.port}/metrics`)).status).toBe(404);
+  const u = await start({ metricsPort: 0 });
+  const c = collectors.at(-1)!;
+  expect((await fetch(`${u}/metrics`)).status).toBe(404);
   expect(c.metricsAddress).toBe("127.0.0.1");
-  await post(`http://127.0.0.1:${c.port}`, [click()]);
+  await post(u, [click()]);
   const res = await fetch(`http://127.0.0.1:${c.metricsPort}/metrics`);
   expect(res.status).toBe(200);
   expect(await res.text()).toContain('collector_auth_failures_total{reason="missing"} 1');
