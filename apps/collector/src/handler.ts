@@ -41,11 +41,16 @@ export interface HandlerDeps {
   now?: () => number;
 }
 
-/** The rate-limit bucket and dead-letter source of a sender. */
-function senderLabel(sender: Sender): { bucket: string; source: string } {
+/** A sender's rate-limit bucket and rate, its name in messages, and its dead letters' source. */
+function describeSender(sender: Sender, anonymousEventsPerSecond: number) {
   return sender.kind === "key"
-    ? { bucket: sender.key.id, source: `collector:${sender.key.id}` }
-    : { bucket: "anonymous", source: "collector" };
+    ? {
+        bucket: sender.key.id,
+        eventsPerSecond: sender.key.eventsPerSecond,
+        who: `ingest key ${sender.key.id}`,
+        source: `collector:${sender.key.id}`,
+      }
+    : { bucket: "anonymous", eventsPerSecond: anonymousEventsPerSecond, who: "anonymous ingest", source: "collector" };
 }
 
 class AckTimeout extends Error {}
@@ -82,7 +87,7 @@ export function createHandler(deps: HandlerDeps) {
       json(res, auth.status, { error: auth.message }, auth.headers);
       return auth.status;
     }
-    const sender = senderLabel(auth.sender);
+    const sender = describeSender(auth.sender, deps.anonymousEventsPerSecond);
     const fmt = formatOf(req.headers["content-type"]);
     if (!fmt.ok) {
       req.resume();
@@ -106,22 +111,14 @@ export function createHandler(deps: HandlerDeps) {
       json(res, split.status, { error: split.message });
       return split.status;
     }
-    if (deps.rateLimiter) {
-      const rate = auth.sender.kind === "key" ? auth.sender.key.eventsPerSecond : deps.anonymousEventsPerSecond;
-      const d = await deps.rateLimiter.take(sender.bucket, split.items.length, rate);
-      if (!d.allowed) {
-        const wait = retryAfterSeconds(d.retryAfterMs);
-        metrics.events.inc({ outcome: "rate_limited" }, split.items.length);
-        json(
-          res,
-          429,
-          {
-            error: `rate limit of ${rate} events per second exceeded (${auth.sender.kind === "key" ? `ingest key ${auth.sender.key.id}` : "anonymous ingest"}): nothing was accepted; send the request again after ${wait} s`,
-          },
-          { "retry-after": String(wait) },
-        );
-        return 429;
-      }
+    // Every event counts against the rate, valid or not: garbage is not free either.
+    const limit = await deps.rateLimiter?.take(sender.bucket, split.items.length, sender.eventsPerSecond);
+    if (limit && !limit.allowed) {
+      const wait = retryAfterSeconds(limit.retryAfterMs);
+      metrics.events.inc({ outcome: "rate_limited" }, split.items.length);
+      const error = `rate limit of ${sender.eventsPerSecond} events per second exceeded (${sender.who}): nothing was accepted; send the request again after ${wait} s`;
+      json(res, 429, { error }, { "retry-after": String(wait) });
+      return 429;
     }
     const outcome = ingestEvents(split.items, { nowMs: now(), source: sender.source, hotAds: deps.hotAds });
     const verdict = judgeBatch(outcome);

@@ -159,31 +159,18 @@ async function upsertUsers(db: Db, passwords: Record<string, string>, fromFile: 
         set: { name: u.name, email: u.email, role: u.role, advertiserId: u.advertiserId, updatedAt: new Date() },
       });
     // better-auth's own scrypt hash in its "credential" account: the user signs in like any other.
-    const account = {
-      id: `${u.id}-credential`,
-      accountId: u.id,
-      providerId: "credential",
-      userId: u.id,
-      password: await hashPassword(password),
-    };
-    if (!fromFile.has(u.email)) {
-      await db
-        .insert(authAccount)
-        .values(account)
-        .onConflictDoUpdate({ target: authAccount.id, set: { password: account.password, updatedAt: new Date() } });
+    const id = `${u.id}-credential`;
+    const [stored] = await db.select({ hash: authAccount.password }).from(authAccount).where(eq(authAccount.id, id));
+    if (stored && fromFile.has(u.email)) {
+      // This install's password was set before: never reset; say so if it is no longer the file's.
+      if (!stored.hash || !(await verifyPassword({ hash: stored.hash, password }))) changed.add(u.email);
       continue;
     }
-    const inserted = await db
+    const hash = await hashPassword(password);
+    await db
       .insert(authAccount)
-      .values(account)
-      .onConflictDoNothing()
-      .returning({ id: authAccount.id });
-    if (inserted.length > 0) continue;
-    const [stored] = await db
-      .select({ hash: authAccount.password })
-      .from(authAccount)
-      .where(eq(authAccount.id, account.id));
-    if (!stored?.hash || !(await verifyPassword({ hash: stored.hash, password }))) changed.add(u.email);
+      .values({ id, accountId: u.id, providerId: "credential", userId: u.id, password: hash })
+      .onConflictDoUpdate({ target: authAccount.id, set: { password: hash, updatedAt: new Date() } });
   }
   return changed;
 }
