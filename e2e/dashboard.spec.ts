@@ -1,14 +1,10 @@
 // An advertiser signs in and sees live numbers for its own ads, never another advertiser's.
-import { DEMO_USERS } from "@adclicks/db/seed";
 import { expect, test } from "@playwright/test";
 import { E2E_CLICKS, OTHER_ADS_A, OWN_ADS_A } from "./fixtures";
-import { signIn } from "./helpers";
-
-const advertiserA = DEMO_USERS.find((u) => u.advertiserId === "adv-a");
+import { signInAs } from "./helpers";
 
 test("advertiser A sees its dashboard with the numbers of its own ads", async ({ page }) => {
-  if (!advertiserA) throw new Error("the seed has no user for adv-a");
-  await signIn(page, advertiserA.email, advertiserA.password);
+  await signInAs(page, "adv-a");
   await expect(page.getByTestId("dashboard-title")).toHaveText("Acme Outdoor");
 
   const top = page.locator('[data-testid="top-ads"][data-loading-state="ready"]');
@@ -31,8 +27,7 @@ test("advertiser A sees its dashboard with the numbers of its own ads", async ({
 });
 
 test("the window selector and a filter change the top-ads query", async ({ page }) => {
-  if (!advertiserA) throw new Error("the seed has no user for adv-a");
-  await signIn(page, advertiserA.email, advertiserA.password);
+  await signInAs(page, "adv-a");
   await page.getByTestId("window-select").selectOption("60");
   await expect(page.getByRole("heading", { name: "Top ads, last 60 min" })).toBeVisible();
   const top = page.locator('[data-testid="top-ads"][data-loading-state="ready"]');

@@ -1,6 +1,7 @@
-// Before the browser tests: migrate and seed the default database (demo users, ads, key), and
-// write live fixture clicks for demo ads at the current minute, to Postgres and to the e2e Redis
-// prefix, so the dashboard has known numbers.
+// Before the browser tests: migrate and seed the default database (demo users, ads, keys: the
+// install's own, generated once into .data/demo-credentials.json, where helpers.ts reads the
+// passwords), and write live fixture clicks for demo ads at the current minute, to Postgres and
+// to the e2e Redis prefix, so the dashboard has known numbers.
 
 import { migrateDatabase } from "@adclicks/db";
 import { createDb, createRedis } from "@adclicks/db/client";
@@ -16,8 +17,15 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   const db = createDb(dbEnv.DATABASE_URL, 2);
   const redis = createRedis(dbEnv.REDIS_URL);
   try {
-    // Keep the demo credentials file as `npm start` wrote it (its URLs name the demo's port).
-    await seedDemoData(db, { webUrl: E2E_BASE_URL, writeCredentials: false });
+    // Keep the printable credentials as `npm start` wrote them (their URLs name the demo's port).
+    const creds = await seedDemoData(db, { webUrl: E2E_BASE_URL, textPath: null });
+    const changed = creds.users.filter((u) => u.changed).map((u) => u.email);
+    if (changed.length > 0) {
+      // The seed never resets a password, and the tests cannot sign in without it.
+      throw new Error(
+        `the password of ${changed.join(", ")} in ${dbEnv.DATABASE_URL} is not the one in .data/demo-credentials.json (changed, or seeded by another checkout): point DATABASE_URL at this checkout's database, or delete .data/demo-credentials.json to let the seed generate and set new ones`,
+      );
+    }
     const minuteMs = Math.floor(Date.now() / 60_000) * 60_000;
     const rows = E2E_CLICKS.map((c) => ({ ...c, minuteMs }));
     await writeRollups(db, rows);

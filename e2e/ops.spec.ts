@@ -1,27 +1,28 @@
 // The ops view is for the ops role: the ops user sees pipeline health; an advertiser cannot.
-import { DEMO_USERS } from "@adclicks/db/seed";
 import { expect, test } from "@playwright/test";
-import { signIn } from "./helpers";
-
-const ops = DEMO_USERS.find((u) => u.role === "ops");
-const advertiserB = DEMO_USERS.find((u) => u.advertiserId === "adv-b");
+import { signInAs } from "./helpers";
 
 test("the ops user sees the ops view", async ({ page }) => {
-  if (!ops) throw new Error("the seed has no ops user");
-  await signIn(page, ops.email, ops.password);
+  await signInAs(page, "ops");
   await page.getByRole("link", { name: "Ops" }).click();
   await expect(page).toHaveURL(/\/ops$/);
   const view = page.locator('[data-testid="ops-view"][data-loading-state="ready"]');
   await expect(view).toBeVisible();
-  for (const id of ["ops-alerts", "ops-checkpoints", "ops-minutes", "ops-dead-letters", "ops-late"]) {
+  for (const id of [
+    "ops-alerts",
+    "ops-checkpoints",
+    "ops-minutes",
+    "ops-dead-letters",
+    "ops-late",
+    "ops-catalog-misses",
+  ]) {
     await expect(view.getByTestId(id)).toBeVisible();
   }
   await expect(page.getByText("Complete up to (as of)")).toBeVisible();
 });
 
 test("an advertiser cannot open the ops view, in the browser or through the API", async ({ page }) => {
-  if (!advertiserB) throw new Error("the seed has no user for adv-b");
-  await signIn(page, advertiserB.email, advertiserB.password);
+  await signInAs(page, "adv-b");
   await expect(page.getByRole("link", { name: "Ops" })).toHaveCount(0);
   await page.goto("/ops");
   await expect(page.getByTestId("access-denied")).toBeVisible();
@@ -33,8 +34,7 @@ test("an advertiser cannot open the ops view, in the browser or through the API"
 });
 
 test("the ops user creates a partner key on the admin page and revokes it", async ({ page, request }) => {
-  if (!ops) throw new Error("the seed has no ops user");
-  await signIn(page, ops.email, ops.password);
+  await signInAs(page, "ops");
   await page.goto("/admin/keys");
   const name = `e2e-${Date.now()}`;
   await page.getByLabel("Name").fill(name);

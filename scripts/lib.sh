@@ -12,10 +12,12 @@ export KAFKA_BROKERS="${KAFKA_BROKERS:-localhost:9092}"
 export DATABASE_URL="${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/adclicks}"
 export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379}"
 export KAFKA_PARTITIONS="${KAFKA_PARTITIONS:-12}"
-# Sign-in sessions are signed with this; generated once per checkout and kept in .data/.
+# Sign-in sessions are signed with this; generated once per checkout and kept in .data/,
+# readable by its owner only (as the demo credentials the seed writes there).
 if [[ -z "${BETTER_AUTH_SECRET:-}" ]]; then
   mkdir -p "$DATA_DIR"
-  [[ -s "$DATA_DIR/auth-secret" ]] || node -e 'process.stdout.write(require("crypto").randomBytes(32).toString("base64"))' > "$DATA_DIR/auth-secret"
+  [[ -s "$DATA_DIR/auth-secret" ]] || (umask 077 && node -e 'process.stdout.write(require("crypto").randomBytes(32).toString("base64"))' > "$DATA_DIR/auth-secret")
+  chmod 600 "$DATA_DIR/auth-secret"
   BETTER_AUTH_SECRET="$(cat "$DATA_DIR/auth-secret")"
 fi
 export BETTER_AUTH_SECRET

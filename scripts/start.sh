@@ -31,7 +31,18 @@ step "starting the apps"
 for app in aggregator collector archiver web; do
   has_script "apps/$app" start && start_app "$app" "apps/$app" start
 done
-has_script apps/generator demo && start_app generator apps/generator demo
+# The demo generator sends with the install's ingest key (the seed made it), so the collector
+# keeps anonymous ingest off, as in production.
+if has_script apps/generator demo; then
+  ingest_key="$(node -e 'try { process.stdout.write(JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).ingestKey ?? "") } catch {}' "$DATA_DIR/demo-credentials.json")"
+  if [[ -n "$ingest_key" ]]; then
+    GENERATOR_INGEST_KEY="$ingest_key" start_app generator apps/generator demo
+    info "the demo generator sends with the ingest key demo-adserver (anonymous ingest is off)"
+  else
+    info "no demo ingest key in .data/demo-credentials.json: the demo generator is not started"
+  fi
+  unset ingest_key
+fi
 
 # On Ctrl-C the terminal (or a pipe we print to) may be gone: ignore SIGPIPE, and if printing
 # fails, finish the stop silently rather than leave apps running.

@@ -1,6 +1,6 @@
 // The dead-letter archive and retention against real Kafka and Postgres: dead letters become
-// queryable rows exactly once across a restart (checkpoint in the same transaction), and
-// retention drops only partitions past it.
+// queryable rows exactly once across a restart (checkpoint in the same transaction), raw-click
+// retention drops only partitions past it, and dead-letter retention deletes only rows past its own.
 import { createPool } from "@adclicks/db";
 import { createIdempotentProducer, deadLetterMessage } from "@adclicks/kafka";
 import { createTestEnv, type TestEnv, waitFor } from "@adclicks/test-utils";
@@ -10,7 +10,7 @@ import { afterAll, beforeAll, expect, test } from "vitest";
 import { startDeadLetterArchive } from "./dead-letter-archive";
 import { HOUR_MS, hourOf, partitionName } from "./partitions";
 import { PartitionMaker } from "./raw-archive";
-import { dropExpiredPartitions } from "./retention";
+import { deleteExpiredDeadLetters, dropExpiredPartitions } from "./retention";
 
 let env: TestEnv;
 let pool: pg.Pool;
@@ -81,4 +81,30 @@ test("retention drops the partitions past it and keeps the rest", async () => {
     "select c.relname as name from pg_inherits i join pg_class c on c.oid = i.inhrelid join pg_class p on p.oid = i.inhparent where p.relname = 'raw_clicks'",
   );
   expect(rows.map((r) => r.name).sort()).toEqual([partitionName(hours[2]!), partitionName(hours[3]!)].sort());
+});
+
+test("dead-letter retention deletes what is past it, in batches, and keeps the rest", async () => {
+  await pool.query("delete from dead_letters");
+  const now = Date.now();
+  // 2,500 rows a day past a 24 h retention, 30 inside it (one just inside the edge).
+  await pool.query(
+    `insert into dead_letters (reason, source, payload, first_seen)
+     select 'malformed_json', 'old', g::text, to_timestamp(($1::bigint - 48 * 3600000 + g) / 1000.0)
+       from generate_series(1, 2500) g`,
+    [now],
+  );
+  await pool.query(
+    `insert into dead_letters (reason, source, payload, first_seen)
+     select 'bad_ip', 'kept', g::text, to_timestamp(($1::bigint - 24 * 3600000 + 60000 + g) / 1000.0)
+       from generate_series(1, 30) g`,
+    [now],
+  );
+  // Two statements of 1,000 per call: the first call leaves 500 for the next.
+  expect(await deleteExpiredDeadLetters(pool, now, 24 * HOUR_MS, { batch: 1_000, maxBatches: 2 })).toBe(2_000);
+  expect(await deleteExpiredDeadLetters(pool, now, 24 * HOUR_MS, { batch: 1_000, maxBatches: 2 })).toBe(500);
+  expect(await deleteExpiredDeadLetters(pool, now, 24 * HOUR_MS)).toBe(0);
+  const { rows } = await pool.query<{ source: string; n: number }>(
+    "select source, count(*)::int as n from dead_letters group by source",
+  );
+  expect(rows).toEqual([{ source: "kept", n: 30 }]);
 });

@@ -58,7 +58,10 @@ export function toDeadLetterColumns(
   return cols;
 }
 
-/** An instant as ISO-8601, or the fallback when it is not a plausible epoch-ms value. */
-function isoOr(ms: number, fallbackMs: number): string {
-  return new Date(Number.isFinite(ms) && ms > 0 && ms < 253_402_300_800_000 ? ms : fallbackMs).toISOString();
+/**
+ * An instant as ISO-8601, or now when it is not a plausible epoch-ms value; never after now, so a
+ * stamp from the future cannot keep a row past its retention.
+ */
+function isoOr(ms: number, nowMs: number): string {
+  return new Date(Number.isFinite(ms) && ms > 0 && ms < nowMs ? ms : nowMs).toISOString();
 }

@@ -11,6 +11,8 @@ export const env = createProcessEnv({
   ...logLevelEnvSchema,
   DATABASE_URL: databaseUrlEnv,
   ARCHIVER_PORT: portEnv("ARCHIVER_PORT", 4102),
+  // /metrics, /healthz, /readyz: on loopback unless configured otherwise.
+  ARCHIVER_HOST: z.string().min(1).default("127.0.0.1"),
   ARCHIVER_ROLES: z
     .string()
     .default(ROLES.join(","))
@@ -24,6 +26,11 @@ export const env = createProcessEnv({
     .number({ error: "ARCHIVER_RETENTION_HOURS must be a number of hours" })
     .int("ARCHIVER_RETENTION_HOURS must be a whole number of hours")
     .min(1, "ARCHIVER_RETENTION_HOURS must be at least 1")
+    .default(24 * 30),
+  ARCHIVER_DEAD_LETTER_RETENTION_HOURS: z.coerce
+    .number({ error: "ARCHIVER_DEAD_LETTER_RETENTION_HOURS must be a number of hours" })
+    .int("ARCHIVER_DEAD_LETTER_RETENTION_HOURS must be a whole number of hours")
+    .min(1, "ARCHIVER_DEAD_LETTER_RETENTION_HOURS must be at least 1")
     .default(24 * 30),
   ARCHIVER_CONCURRENCY: z.coerce
     .number({ error: "ARCHIVER_CONCURRENCY must be a number" })

@@ -1,7 +1,9 @@
-// The archiver process: the raw-archive and dead-letter consumers (ARCHIVER_ROLES), hourly
-// retention, and /metrics, /healthz, /readyz on ARCHIVER_PORT. SIGTERM leaves the group cleanly.
+// The archiver process: the raw-archive and dead-letter consumers (ARCHIVER_ROLES), retention of
+// raw clicks and dead letters, the per-minute tally of clicks on ads missing from the catalog,
+// and /metrics, /healthz, /readyz on ARCHIVER_HOST:ARCHIVER_PORT (loopback by default). SIGTERM
+// leaves the group cleanly.
 import { createServer } from "node:http";
-import { createPool } from "@adclicks/db";
+import { createPool, tallyCatalogMisses } from "@adclicks/db";
 import { createKafka, topicNames } from "@adclicks/kafka";
 import { pino } from "pino";
 import type { BatchReport, RunningConsumer } from "./checkpointed-consumer";
@@ -10,7 +12,7 @@ import { env } from "./env";
 import { createArchiverMetrics } from "./metrics";
 import { HOUR_MS } from "./partitions";
 import { PartitionMaker, RAW_ARCHIVE, startRawArchive } from "./raw-archive";
-import { dropExpiredPartitions } from "./retention";
+import { deleteExpiredDeadLetters, dropExpiredPartitions } from "./retention";
 
 const logger = pino({ level: env.LOG_LEVEL, base: { app: "archiver" } });
 const metrics = createArchiverMetrics();
@@ -18,6 +20,7 @@ const kafka = createKafka(env.KAFKA_BROKERS, "archiver");
 const topics = topicNames(env.KAFKA_TOPIC_SUFFIX);
 const pool = createPool(env.DATABASE_URL, env.ARCHIVER_CONCURRENCY + 3);
 const retentionMs = env.ARCHIVER_RETENTION_HOURS * HOUR_MS;
+const deadLetterRetentionMs = env.ARCHIVER_DEAD_LETTER_RETENTION_HOURS * HOUR_MS;
 const partitions = new PartitionMaker(pool);
 
 const record = (consumer: string) => (r: BatchReport) => {
@@ -42,7 +45,9 @@ const server = createServer((req, res) => {
     res.writeHead(ready ? 200 : 503, { "content-type": "application/json" }).end(JSON.stringify({ ready }));
   else res.writeHead(404).end();
 });
-server.listen(env.ARCHIVER_PORT, () => logger.info({ port: env.ARCHIVER_PORT }, "archiver metrics on /metrics"));
+server.listen(env.ARCHIVER_PORT, env.ARCHIVER_HOST, () =>
+  logger.info({ host: env.ARCHIVER_HOST, port: env.ARCHIVER_PORT }, "archiver metrics on /metrics"),
+);
 
 async function retention(): Promise<void> {
   try {
@@ -54,6 +59,23 @@ async function retention(): Promise<void> {
     }
   } catch (err) {
     logger.error({ err }, "retention failed; will retry");
+  }
+  try {
+    const deleted = await deleteExpiredDeadLetters(pool, Date.now(), deadLetterRetentionMs);
+    if (deleted > 0) {
+      metrics.deadLettersDeleted.inc(deleted);
+      logger.info({ deleted }, "deleted dead letters past retention");
+    }
+  } catch (err) {
+    logger.error({ err }, "dead-letter retention failed; will retry");
+  }
+}
+
+async function tallyMisses(): Promise<void> {
+  try {
+    await tallyCatalogMisses(pool, Date.now());
+  } catch (err) {
+    logger.warn({ err }, "tallying clicks on ads missing from the catalog failed; will retry");
   }
 }
 
@@ -111,7 +133,13 @@ for (;;) {
 ready = true;
 logger.info({ roles: env.ARCHIVER_ROLES, topics }, "archiver running");
 await retention();
-const timers = [setInterval(() => void retention(), HOUR_MS / 6), setInterval(() => void measureLag(), 10_000)];
+await tallyMisses();
+const timers = [
+  setInterval(() => void retention(), HOUR_MS / 6),
+  setInterval(() => void measureLag(), 10_000),
+  // Idempotent in every archiver process: a minute is tallied soon after it becomes final.
+  setInterval(() => void tallyMisses(), 15_000),
+];
 
 let stopping = false;
 for (const signal of ["SIGTERM", "SIGINT"] as const) {

@@ -1,5 +1,5 @@
 // The archiver's Prometheus metrics: rows written and skipped per consumer, batch time, stored
-// offsets and lag per partition, partitions dropped by retention.
+// offsets and lag per partition, partitions and dead letters removed by retention.
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 
 export type ArchiverMetrics = ReturnType<typeof createArchiverMetrics>;
@@ -42,6 +42,11 @@ export function createArchiverMetrics(registry = new Registry()) {
     dropped: new Counter({
       name: "archiver_partitions_dropped_total",
       help: "raw_clicks partitions dropped by retention",
+      registers: [registry],
+    }),
+    deadLettersDeleted: new Counter({
+      name: "archiver_dead_letters_deleted_total",
+      help: "dead_letters rows deleted by retention",
       registers: [registry],
     }),
   };

@@ -1,6 +1,7 @@
 // `npm run bench:ingest`: ingest throughput on this machine, against the real Kafka and
 // Postgres, in an isolated topic set and database. (1) HTTP collector with 1,000-event NDJSON
-// batches (autocannon), (2) shipper on a pre-written log file, (3) raw archive catching up.
+// batches (autocannon) sent with an ingest key, as ad servers do (its rate limit set out of the
+// way), (2) shipper on a pre-written log file, (3) raw archive catching up.
 // `--only shipper` runs one part while iterating; `--cpu-prof <dir>` profiles the shipper child.
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -9,6 +10,8 @@ import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { createPool } from "@adclicks/db";
+import { createDb } from "@adclicks/db/client";
+import { createIngestKey } from "@adclicks/db/queries";
 import { ClickFactory, createRng, DEFAULT_TRAFFIC } from "@adclicks/generator";
 import { createIdempotentProducer } from "@adclicks/kafka";
 import {
@@ -101,7 +104,14 @@ function lines(seed: string, n: number): string[] {
 
 async function benchCollector(env: TestEnv) {
   const port = await freePort();
-  const collector = run(app("collector"), [], env.childEnv({ COLLECTOR_PORT: String(port), LOG_LEVEL: "warn" }));
+  const db = createDb(env.databaseUrl, 1);
+  const { key } = await createIngestKey(db, { name: "bench", eventsPerSecond: 10_000_000 });
+  await db.$client.end();
+  const collector = run(
+    app("collector"),
+    [],
+    env.childEnv({ COLLECTOR_PORT: String(port), COLLECTOR_METRICS_PORT: "0", LOG_LEVEL: "warn" }),
+  );
   const url = `http://127.0.0.1:${port}`;
   await waitFor("collector ready", async () => (await fetch(`${url}/readyz`)).ok, { timeoutMs: 60_000 });
   const bodies = Array.from({ length: 20 }, (_, i) => `${lines(`http-${i}`, BATCH).join("\n")}\n`);
@@ -112,7 +122,7 @@ async function benchCollector(env: TestEnv) {
     requests: bodies.map((body) => ({
       method: "POST",
       path: "/v1/clicks",
-      headers: { "content-type": "application/x-ndjson" },
+      headers: { "content-type": "application/x-ndjson", authorization: `Bearer ${key}` },
       body,
     })),
   });

@@ -1,9 +1,12 @@
 // The collector against the real Kafka: 202 only for what Kafka acknowledged (keyed by ad_id on
 // Kafka's default partition), dead letters with reasons, 4xx for every kind of bad body, and
 // 503 + Retry-After while the broker is unreachable (through a proxy the test cuts), then
-// accepting again with nothing acknowledged lost; hot ads split by the aggregator's lists.
+// accepting again with nothing acknowledged lost; hot ads split by the aggregator's lists. Every
+// request carries an ingest key (trusted-ingest.integration.test.ts tests the keys themselves).
 import { randomUUID } from "node:crypto";
 import { createPool, openHotAdFeed } from "@adclicks/db";
+import { createDb, type Db } from "@adclicks/db/client";
+import { createIngestKey, verifyIngestKey } from "@adclicks/db/queries";
 import { ClickFactory, createRng, DEFAULT_TRAFFIC, type GeneratedEvent } from "@adclicks/generator";
 import { createKafka, deadLetterSchema } from "@adclicks/kafka";
 import { createTestEnv, readTopicUntil, TcpProxy, type TestEnv, waitFor } from "@adclicks/test-utils";
@@ -19,6 +22,9 @@ let env: TestEnv;
 let proxy: TcpProxy;
 let collector: Collector;
 let url: string;
+let db: Db;
+let key: string;
+const auth = () => ({ allowAnonymous: false, verify: (presented: string) => verifyIngestKey(db, presented) });
 const factory = new ClickFactory(createRng("collector-it"), { ...DEFAULT_TRAFFIC, adCount: 200, malformedRatio: 0.1 });
 
 function events(n: number): GeneratedEvent[] {
@@ -26,13 +32,19 @@ function events(n: number): GeneratedEvent[] {
 }
 
 function post(body: string | Uint8Array, contentType = "application/x-ndjson", headers: Record<string, string> = {}) {
-  return fetch(`${url}/v1/clicks`, { method: "POST", body, headers: { "content-type": contentType, ...headers } });
+  return fetch(`${url}/v1/clicks`, {
+    method: "POST",
+    body,
+    headers: { "content-type": contentType, authorization: `Bearer ${key}`, ...headers },
+  });
 }
 
 const idOf = (line: string) => (JSON.parse(line) as { event_id: string }).event_id.toLowerCase();
 
 beforeAll(async () => {
   env = await createTestEnv("collector");
+  db = createDb(env.databaseUrl, 2);
+  ({ key } = await createIngestKey(db, { name: "collector-it" }));
   const [host = "127.0.0.1", port = "9092"] = env.kafkaBrokers.split(",")[0]!.split(":");
   proxy = new TcpProxy({ host, port: Number(port) });
   await proxy.start();
@@ -51,6 +63,7 @@ beforeAll(async () => {
     probeIntervalMs: 200,
     retryAfterS: 1,
     metrics: createCollectorMetrics(new Registry(), { defaults: false }),
+    auth: auth(),
   });
   url = `http://127.0.0.1:${collector.port}`;
   await waitFor("collector ready", async () => (await fetch(`${url}/readyz`)).status === 200, { timeoutMs: 30_000 });
@@ -58,6 +71,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await collector?.close();
+  await db?.$client.end();
   await proxy?.stop();
   await env?.cleanup();
 });
@@ -102,7 +116,7 @@ describe("ingest", () => {
     const dlq = await readTopicUntil(kafka, env.topics.deadLetters, (all) => all.length >= bad.length);
     const letters = dlq.map((m) => deadLetterSchema.parse(JSON.parse(m.value)));
     expect(letters.map((l) => l.payload).sort()).toEqual(bad.map((i) => batch[i]!.line).sort());
-    expect(letters.every((l) => l.source === "collector" && l.reason.length > 0)).toBe(true);
+    expect(letters.every((l) => l.source.startsWith("collector:key_") && l.reason.length > 0)).toBe(true);
   });
 
   test("a JSON array works like NDJSON", async () => {
@@ -117,7 +131,17 @@ describe("bad input gets a 4xx with a message and never crashes the process", ()
   const valid = () => events(20).find((e) => e.kind === "valid")!.line;
   test.each<[string, () => Promise<Response>, number, string]>([
     ["wrong content type", () => post(valid(), "text/plain"), 415, "Content-Type"],
-    ["no content type", () => fetch(`${url}/v1/clicks`, { method: "POST", body: new Uint8Array([1]) }), 415, "missing"],
+    [
+      "no content type",
+      () =>
+        fetch(`${url}/v1/clicks`, {
+          method: "POST",
+          body: new Uint8Array([1]),
+          headers: { authorization: `Bearer ${key}` },
+        }),
+      415,
+      "missing",
+    ],
     ["malformed JSON array", () => post('[{"event_id":', "application/json"), 400, "malformed"],
     ["not an array", () => post('"hello"', "application/json"), 400, "array"],
     ["invalid UTF-8", () => post(Buffer.from([0x7b, 0x22, 0xc3, 0x28, 0x22, 0x7d]), "application/json"), 400, "UTF-8"],
@@ -225,6 +249,7 @@ test("Kafka unreachable from the start: readyz 503, ingest 503 with Retry-After,
     ackTimeoutMs: 1_000,
     probeIntervalMs: 200,
     metrics: createCollectorMetrics(new Registry(), { defaults: false }),
+    auth: auth(),
   });
   try {
     const u = `http://127.0.0.1:${dead.port}`;
@@ -232,7 +257,7 @@ test("Kafka unreachable from the start: readyz 503, ingest 503 with Retry-After,
     expect((await fetch(`${u}/readyz`)).status).toBe(503);
     const res = await fetch(`${u}/v1/clicks`, {
       method: "POST",
-      headers: { "content-type": "application/x-ndjson" },
+      headers: { "content-type": "application/x-ndjson", authorization: `Bearer ${key}` },
       body: events(5)[0]!.line,
     });
     expect(res.status).toBe(503);
@@ -263,6 +288,7 @@ test("a hot ad of the current minute is split over its keys; a duplicate follows
     host: "127.0.0.1",
     metrics: createCollectorMetrics(new Registry(), { defaults: false }),
     hotAds: feed.router,
+    auth: auth(),
   });
   try {
     const u = `http://127.0.0.1:${hotCollector.port}`;
@@ -282,7 +308,7 @@ test("a hot ad of the current minute is split over its keys; a duplicate follows
     const send = (body: string[]) =>
       fetch(`${u}/v1/clicks`, {
         method: "POST",
-        headers: { "content-type": "application/x-ndjson" },
+        headers: { "content-type": "application/x-ndjson", authorization: `Bearer ${key}` },
         body: `${body.join("\n")}\n`,
       });
     expect((await send(lines)).status).toBe(202);

@@ -1,15 +1,20 @@
 // Wires the collector: an idempotent acks=all producer behind a BatchingProducer, the Kafka
-// probe, metrics and the HTTP server. main.ts passes env-derived options; tests pass their own
-// Kafka client (e.g. one that reaches the broker through a proxy they can cut).
+// probe, ingest-key checks and rate limits, metrics (on their own loopback listener) and the HTTP
+// server. main.ts passes env-derived options; tests pass their own Kafka client (e.g. one that
+// reaches the broker through a proxy they can cut) and key checks.
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { HotAdRouter } from "@adclicks/core";
+import type { IngestRateLimiter } from "@adclicks/db";
+import { DEFAULT_INGEST_EVENTS_PER_SECOND } from "@adclicks/db/queries";
 import { acksAllSender, BatchingProducer, createIdempotentProducer, type TopicNames } from "@adclicks/kafka";
 import type { CompressionTypes, Kafka } from "kafkajs";
 import type { Logger } from "pino";
+import type { IngestAuthOptions } from "./auth";
 import { DEFAULT_BODY_LIMITS } from "./body";
 import { createHandler } from "./handler";
 import { type CollectorMetrics, createCollectorMetrics } from "./metrics";
+import { serveMetrics } from "./metrics-server";
 import { KafkaProbe } from "./probe";
 
 export interface CollectorOptions {
@@ -27,11 +32,22 @@ export interface CollectorOptions {
   metrics?: CollectorMetrics;
   /** Hot-ad lists (kept fresh by the caller) that clicks are routed by. */
   hotAds?: HotAdRouter;
+  /** Ingest keys, and whether requests without one are accepted. */
+  auth: IngestAuthOptions;
+  /** Per-key (and anonymous) rate limits; absent: none. */
+  rateLimiter?: IngestRateLimiter;
+  anonymousEventsPerSecond?: number;
+  /** Where /metrics is served (undefined: nowhere; 0: any free port); host default 127.0.0.1. */
+  metricsPort?: number;
+  metricsHost?: string;
 }
 
 export interface Collector {
   server: Server;
   port: number;
+  /** The metrics listener's port and address, when there is one. */
+  metricsPort?: number;
+  metricsAddress?: string;
   metrics: CollectorMetrics;
   close(): Promise<void>;
 }
@@ -80,6 +96,9 @@ export async function startCollector(opts: CollectorOptions): Promise<Collector>
     ackTimeoutMs,
     retryAfterS: opts.retryAfterS ?? 2,
     hotAds: opts.hotAds,
+    auth: opts.auth,
+    rateLimiter: opts.rateLimiter,
+    anonymousEventsPerSecond: opts.anonymousEventsPerSecond ?? DEFAULT_INGEST_EVENTS_PER_SECOND,
   });
   const server = createServer(handler);
   // Slow or stalled clients must not hold sockets forever.
@@ -97,14 +116,22 @@ export async function startCollector(opts: CollectorOptions): Promise<Collector>
     server.listen(opts.port, opts.host ?? "0.0.0.0", () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
+  const metricsListener =
+    opts.metricsPort === undefined
+      ? undefined
+      : await serveMetrics(metrics.registry, opts.metricsPort, opts.metricsHost ?? "127.0.0.1");
 
   return {
     server,
     port,
+    metricsPort: metricsListener?.port,
+    metricsAddress: metricsListener?.address,
     metrics,
     async close() {
       closing = true;
       clearInterval(gauge);
+      metricsListener?.server.close();
+      metricsListener?.server.closeAllConnections();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();

@@ -1,13 +1,18 @@
-// The HTTP routes of the collector: POST /v1/clicks, /healthz, /readyz, /metrics. Answers 202
-// only once Kafka acknowledged every event of the request (valid ones and dead letters alike);
-// 503 with Retry-After when it cannot; 4xx with a message for anything malformed; never crashes.
+// The public HTTP routes of the collector: POST /v1/clicks, /healthz, /readyz (metrics are served
+// on their own listener, see metrics-server.ts). A request needs an ingest key (or anonymous
+// ingest enabled), stays within its key's rate (429 + Retry-After), and is refused whole (400)
+// when mostly invalid. Answers 202 only once Kafka acknowledged every event of the request (valid
+// ones and dead letters alike); 503 with Retry-After when it cannot; 4xx with a message for
+// anything malformed; never crashes.
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { HotAdRouter } from "@adclicks/core";
+import { type HotAdRouter, retryAfterSeconds } from "@adclicks/core";
+import type { IngestRateLimiter } from "@adclicks/db";
 import type { TopicNames } from "@adclicks/kafka";
 import type { Message } from "kafkajs";
 import type { Logger } from "pino";
+import { authenticate, type IngestAuthOptions, type Sender } from "./auth";
 import { type BodyLimits, formatOf, splitBody } from "./body";
-import { ingestEvents } from "./ingest";
+import { ingestEvents, judgeBatch } from "./ingest";
 import type { CollectorMetrics } from "./metrics";
 import { readBody } from "./read-body";
 
@@ -28,7 +33,24 @@ export interface HandlerDeps {
   retryAfterS: number;
   /** Hot-ad lists to route by (absent: every click keyed by its ad_id). */
   hotAds?: HotAdRouter;
+  auth: IngestAuthOptions;
+  /** Per-key limits (absent: none). */
+  rateLimiter?: IngestRateLimiter;
+  /** The limit shared by all anonymous requests, when anonymous ingest is enabled. */
+  anonymousEventsPerSecond: number;
   now?: () => number;
+}
+
+/** A sender's rate-limit bucket and rate, its name in messages, and its dead letters' source. */
+function describeSender(sender: Sender, anonymousEventsPerSecond: number) {
+  return sender.kind === "key"
+    ? {
+        bucket: sender.key.id,
+        eventsPerSecond: sender.key.eventsPerSecond,
+        who: `ingest key ${sender.key.id}`,
+        source: `collector:${sender.key.id}`,
+      }
+    : { bucket: "anonymous", eventsPerSecond: anonymousEventsPerSecond, who: "anonymous ingest", source: "collector" };
 }
 
 class AckTimeout extends Error {}
@@ -58,6 +80,14 @@ export function createHandler(deps: HandlerDeps) {
     );
 
   async function postClicks(req: IncomingMessage, res: ServerResponse): Promise<number> {
+    const auth = await authenticate(req.headers.authorization, deps.auth, deps.retryAfterS);
+    if (!auth.ok) {
+      req.resume();
+      metrics.authFailures.inc({ reason: auth.reason });
+      json(res, auth.status, { error: auth.message }, auth.headers);
+      return auth.status;
+    }
+    const sender = describeSender(auth.sender, deps.anonymousEventsPerSecond);
     const fmt = formatOf(req.headers["content-type"]);
     if (!fmt.ok) {
       req.resume();
@@ -81,7 +111,28 @@ export function createHandler(deps: HandlerDeps) {
       json(res, split.status, { error: split.message });
       return split.status;
     }
-    const outcome = ingestEvents(split.items, { nowMs: now(), source: "collector", hotAds: deps.hotAds });
+    // Every event counts against the rate, valid or not: garbage is not free either.
+    const limit = await deps.rateLimiter?.take(sender.bucket, split.items.length, sender.eventsPerSecond);
+    if (limit && !limit.allowed) {
+      const wait = retryAfterSeconds(limit.retryAfterMs);
+      metrics.events.inc({ outcome: "rate_limited" }, split.items.length);
+      const error = `rate limit of ${sender.eventsPerSecond} events per second exceeded (${sender.who}): nothing was accepted; send the request again after ${wait} s`;
+      json(res, 429, { error }, { "retry-after": String(wait) });
+      return 429;
+    }
+    const outcome = ingestEvents(split.items, { nowMs: now(), source: sender.source, hotAds: deps.hotAds });
+    const verdict = judgeBatch(outcome);
+    if (verdict.refuse) {
+      metrics.events.inc({ outcome: "refused" }, split.items.length);
+      for (const e of outcome.errors) metrics.rejections.inc({ reason: e.reason });
+      json(res, 400, {
+        error: verdict.message,
+        accepted: 0,
+        rejected: outcome.errors.length,
+        errors: verdict.firstErrors,
+      });
+      return 400;
+    }
     const batch = [
       { topic: deps.topics.clicks, messages: outcome.clicks },
       { topic: deps.topics.deadLetters, messages: outcome.deadLetters },
@@ -136,13 +187,7 @@ export function createHandler(deps: HandlerDeps) {
       const ready = deps.kafkaReady() && !deps.sink.stalled;
       return json(res, ready ? 200 : 503, { ready, kafka: ready ? "reachable" : "unreachable" });
     }
-    if (path === "/metrics") {
-      const text = await metrics.registry.metrics();
-      res.writeHead(200, { "content-type": metrics.registry.contentType });
-      res.end(text);
-      return;
-    }
-    json(res, 404, { error: `no route ${path}: POST /v1/clicks, GET /healthz, /readyz, /metrics` });
+    json(res, 404, { error: `no route ${path}: POST /v1/clicks, GET /healthz, /readyz` });
   }
 
   return (req: IncomingMessage, res: ServerResponse): void => {

@@ -1,8 +1,8 @@
 // ingestEvents: valid events become canonical keyed messages, invalid ones dead letters with
 // the reason, index and original text.
 import { deadLetterSchema } from "@adclicks/kafka";
-import { expect, test } from "vitest";
-import { ingestEvents } from "./ingest";
+import { describe, expect, test } from "vitest";
+import { FIRST_ERRORS, ingestEvents, judgeBatch, REFUSE_MIN_INVALID } from "./ingest";
 
 const NOW = Date.UTC(2025, 0, 1, 12);
 const valid = {
@@ -47,4 +47,34 @@ test("an oversized event is rejected and its payload truncated in the dead lette
   const out = ingestEvents([big], { nowMs: NOW, source: "collector" });
   expect(out.errors).toEqual([{ index: 0, reason: "oversized" }]);
   expect(JSON.parse(out.deadLetters[0]!.value).payload.length).toBe(8192);
+});
+
+describe("judgeBatch", () => {
+  const line = (i: number) =>
+    JSON.stringify({ ...valid, event_id: `0b5e3e2a-1c7d-4f4b-9a6e-${String(i).padStart(12, "0")}` });
+  const judge = (good: number, bad: number) =>
+    judgeBatch(
+      ingestEvents([...Array.from({ length: good }, (_, i) => line(i)), ...Array(bad).fill("1")], {
+        nowMs: NOW,
+        source: "collector",
+      }),
+    );
+
+  test("a body of garbage is refused with the first errors, each naming its index and reason", () => {
+    const v = judge(0, 10_000);
+    expect(v.refuse).toBe(true);
+    if (!v.refuse) return;
+    expect(v.message).toContain("10000 of 10000 events are invalid");
+    expect(v.firstErrors).toHaveLength(FIRST_ERRORS);
+    expect(v.firstErrors[0]).toMatchObject({ index: 0, reason: expect.any(String) });
+    expect(v.firstErrors.map((e) => e.index)).toEqual([...Array(FIRST_ERRORS).keys()]);
+  });
+
+  test("more than half invalid and at least the minimum: refused; otherwise accepted", () => {
+    expect(judge(9, REFUSE_MIN_INVALID).refuse).toBe(true);
+    expect(judge(10, 10).refuse).toBe(false); // exactly half
+    expect(judge(0, REFUSE_MIN_INVALID - 1).refuse).toBe(false); // a few bad events: dead letters
+    expect(judge(995, 5).refuse).toBe(false);
+    expect(judge(0, 0).refuse).toBe(false);
+  });
 });

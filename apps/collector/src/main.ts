@@ -1,5 +1,9 @@
-// The HTTP collector process: env, logger, Kafka client, server; drains on SIGTERM/SIGINT.
-import { openHotAdFeed } from "@adclicks/db";
+// The HTTP collector process: env, logger, Kafka client, ingest keys (Postgres, with revocations
+// heard at once) and their rate limits (Redis), server; drains on SIGTERM/SIGINT.
+import { createIngestRateLimiter, openHotAdFeed } from "@adclicks/db";
+import { createDb, createRedis } from "@adclicks/db/client";
+import { createIngestKeyCache } from "@adclicks/db/queries";
+import { redisKeys } from "@adclicks/db/redis-keys";
 import { compressionType, createKafka, topicNames } from "@adclicks/kafka";
 import { pino } from "pino";
 import { startCollector } from "./collector";
@@ -9,7 +13,23 @@ const logger = pino({ level: env.LOG_LEVEL, base: { app: "collector" } });
 
 // Hot-ad lists come from Postgres; the collector keeps serving with the last ones if it is away.
 const hotAds = await openHotAdFeed(env.DATABASE_URL, {
-  onError: (err) => logger.warn({ err: String(err) }, "hot-ad lists not readable; keeping the last ones"),
+  onError: (err) => logger.warn({ err }, "hot-ad lists not readable; keeping the last ones"),
+});
+const db = createDb(env.DATABASE_URL, 4);
+const keyCache = createIngestKeyCache({
+  databaseUrl: env.DATABASE_URL,
+  // Ingest must not stop with Postgres: a key verified within the hour is still accepted while
+  // Postgres cannot be reached (nobody can revoke one then either).
+  staleIfErrorMs: 3_600_000,
+  onError: (message, err) => logger.warn({ err }, message),
+});
+await keyCache.start();
+const redis = createRedis(env.REDIS_URL);
+let redisWarned = 0;
+redis.on("error", (err) => {
+  if (Date.now() - redisWarned < 60_000) return; // ioredis reconnects by itself; say so once a minute
+  redisWarned = Date.now();
+  logger.warn({ err }, "Redis unreachable: rate limits are decided per collector process until it is back");
 });
 
 const collector = await startCollector({
@@ -22,8 +42,23 @@ const collector = await startCollector({
   ackTimeoutMs: env.COLLECTOR_ACK_TIMEOUT_MS,
   compression: compressionType(env.COLLECTOR_COMPRESSION),
   hotAds: hotAds.router,
+  auth: { allowAnonymous: env.COLLECTOR_ALLOW_ANONYMOUS, verify: (presented) => keyCache.verify(db, presented) },
+  rateLimiter: createIngestRateLimiter({ redis, tag: redisKeys(env.REDIS_PREFIX).tag }),
+  anonymousEventsPerSecond: env.COLLECTOR_ANONYMOUS_EVENTS_PER_SECOND,
+  metricsPort: env.COLLECTOR_METRICS_PORT === 0 ? undefined : env.COLLECTOR_METRICS_PORT,
+  metricsHost: env.COLLECTOR_METRICS_HOST,
 });
-logger.info({ port: collector.port, brokers: env.KAFKA_BROKERS }, "collector listening: POST /v1/clicks");
+logger.info(
+  {
+    port: collector.port,
+    metrics: collector.metricsPort ? `${env.COLLECTOR_METRICS_HOST}:${collector.metricsPort}` : "off",
+    brokers: env.KAFKA_BROKERS,
+    anonymous: env.COLLECTOR_ALLOW_ANONYMOUS,
+  },
+  "collector listening: POST /v1/clicks",
+);
+if (env.COLLECTOR_ALLOW_ANONYMOUS)
+  logger.warn("anonymous ingest is ON (COLLECTOR_ALLOW_ANONYMOUS): requests without an ingest key are accepted");
 
 let stopping = false;
 for (const signal of ["SIGTERM", "SIGINT"] as const) {
@@ -35,7 +70,8 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
     hard.unref();
     collector
       .close()
-      .then(() => hotAds.close())
+      .then(() => Promise.all([hotAds.close(), keyCache.close(), db.$client.end()]))
+      .then(() => redis.quit())
       .then(
         () => process.exit(0),
         (err) => {

@@ -1,5 +1,5 @@
-// The collector's Prometheus metrics: requests, events per outcome, rejection reasons, time to
-// Kafka acknowledgement, and the producer's queue.
+// The collector's Prometheus metrics: requests, events per outcome, rejection reasons, refused
+// credentials, time to Kafka acknowledgement, and the producer's queue.
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 
 export type CollectorMetrics = ReturnType<typeof createCollectorMetrics>;
@@ -16,13 +16,19 @@ export function createCollectorMetrics(registry = new Registry(), opts: { defaul
     }),
     events: new Counter({
       name: "collector_events_total",
-      help: "Events received, by outcome (accepted: in ad-clicks; rejected: in the dead-letter topic)",
+      help: "Events received, by outcome (accepted: in ad-clicks; rejected: in the dead-letter topic; refused: in a request refused whole as mostly invalid; rate_limited: in a request over its key's rate)",
       labelNames: ["outcome"] as const,
       registers: [registry],
     }),
     rejections: new Counter({
       name: "collector_rejections_total",
       help: "Rejected events by reason",
+      labelNames: ["reason"] as const,
+      registers: [registry],
+    }),
+    authFailures: new Counter({
+      name: "collector_auth_failures_total",
+      help: "Requests refused for their credentials (missing, not_bearer, partner_key, malformed, unknown, revoked, unverifiable)",
       labelNames: ["reason"] as const,
       registers: [registry],
     }),

@@ -31,7 +31,10 @@ to the HTTP collector, to NDJSON log files, or straight to Kafka.
   --seed <s>                PRNG seed (default: random)
   --truth <path>            write the ground truth (valid distinct clicks per ad, minute, country) here at exit
   --quiet                   no progress line
-  --help                    show this text`;
+  --help                    show this text
+
+With --target http the events are sent with the ingest key in GENERATOR_INGEST_KEY
+(npm run keys -- create --kind ingest --name NAME), as Authorization: Bearer.`;
 
 const num = (flag: string) => z.coerce.number({ error: `--${flag} must be a number` });
 const int = (flag: string, min: number, max = Number.MAX_SAFE_INTEGER) =>

@@ -7,6 +7,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseClick } from "@adclicks/core";
+import { createDb } from "@adclicks/db/client";
+import { createIngestKey } from "@adclicks/db/queries";
 import { createKafka } from "@adclicks/kafka";
 import { ChildProcesses, createTestEnv, exited, freePort, readTopicUntil, type TestEnv } from "@adclicks/test-utils";
 import { afterAll, beforeAll, expect, test } from "vitest";
@@ -65,17 +67,28 @@ test("--target kafka: every event is in the topic and the ground truth equals a 
   expect(recount(all.map((m) => m.value))).toEqual(new Map(truth.asMap()));
 });
 
-test("--target http retries until the collector is up, then everything it sent is accounted for", async () => {
+test("--target http with an ingest key retries until the collector is up, then everything it sent is accounted for", async () => {
   const dir = await mkdtemp(join(tmpdir(), "gen-"));
   const truthPath = join(dir, "truth.json");
   const port = await freePort();
-  const gen = run(GENERATOR, [
-    ...["--target", "http", "--url", `http://127.0.0.1:${port}/v1/clicks`, "--total", "2000", "--rate", "0"],
-    ...["--batch", "200", "--malformed", "0.05", "--ads", "50", "--truth", truthPath, "--quiet"],
-  ]);
+  const db = createDb(env.databaseUrl, 1);
+  const { key } = await createIngestKey(db, { name: "generator-it", eventsPerSecond: 1_000_000 });
+  await db.$client.end();
+  const httpArgs = ["--target", "http", "--url", `http://127.0.0.1:${port}/v1/clicks`, "--rate", "0", "--quiet"];
+  const gen = run(
+    GENERATOR,
+    [...httpArgs, "--total", "2000", "--batch", "200", "--malformed", "0.05", "--ads", "50", "--truth", truthPath],
+    { GENERATOR_INGEST_KEY: key },
+  );
   // Started after the generator: its first requests find nothing listening.
-  const collector = run(COLLECTOR, [], { COLLECTOR_PORT: String(port), COLLECTOR_HOST: "127.0.0.1" });
+  const collector = run(COLLECTOR, [], {
+    COLLECTOR_PORT: String(port),
+    COLLECTOR_HOST: "127.0.0.1",
+    COLLECTOR_METRICS_PORT: "0",
+  });
   expect(await exited(gen)).toBe(0);
+  // Without a key the collector (anonymous ingest off) refuses it, and the generator stops at once.
+  expect(await exited(run(GENERATOR, [...httpArgs, "--total", "10"], { LOG_LEVEL: "fatal" }))).toBe(1);
   collector.kill("SIGTERM");
   expect(await exited(collector)).toBe(0);
   const truth = await readTruth(truthPath);

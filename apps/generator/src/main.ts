@@ -41,7 +41,7 @@ const factory = new ClickFactory(createRng(seed), {
 const url = args.url ?? `http://localhost:${env.COLLECTOR_PORT}/v1/clicks`;
 const target: Target =
   args.target === "http"
-    ? httpTarget(url, args.format, () => stopping)
+    ? httpTarget(url, args.format, () => stopping, env.GENERATOR_INGEST_KEY)
     : args.target === "file"
       ? await fileTarget(args.file!, args.rotateBytes)
       : await kafkaTarget(env.KAFKA_BROKERS, env.KAFKA_TOPIC_SUFFIX);
@@ -49,6 +49,10 @@ logger.info(
   { target: args.target, url: args.target === "http" ? url : undefined, seed, rate: args.rate },
   "generating",
 );
+if (args.target === "http" && !env.GENERATOR_INGEST_KEY)
+  logger.warn(
+    "GENERATOR_INGEST_KEY is not set: sending without a key, which the collector refuses unless anonymous ingest is on",
+  );
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => (stopping = true));
 

@@ -1,6 +1,7 @@
-// Where generated events go: the HTTP collector (retrying 503s and refused connections until
-// it is up), an NDJSON log file (with optional rotation), or Kafka directly (as an ad server's
-// own producer would). `send` resolves once the events are durably accepted.
+// Where generated events go: the HTTP collector (with an ingest key; retrying 503s, 429s and
+// refused connections until it is up; a refused key stops the run), an NDJSON log file (with
+// optional rotation), or Kafka directly (as an ad server's own producer would). `send` resolves
+// once the events are durably accepted.
 import { type FileHandle, open, rename, stat } from "node:fs/promises";
 import { createIdempotentProducer, createKafka, topicNames } from "@adclicks/kafka";
 import type { GeneratedEvent } from "./events";
@@ -20,7 +21,12 @@ export interface Target {
   close(): Promise<void>;
 }
 
-export function httpTarget(url: string, format: "ndjson" | "json", isStopping: () => boolean): Target {
+export function httpTarget(
+  url: string,
+  format: "ndjson" | "json",
+  isStopping: () => boolean,
+  ingestKey?: string,
+): Target {
   const stats: TargetStats = { retries: 0, rejected: 0, refused: 0 };
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
   return {
@@ -28,13 +34,16 @@ export function httpTarget(url: string, format: "ndjson" | "json", isStopping: (
     async send(events) {
       const body =
         format === "ndjson" ? `${events.map((e) => e.line).join("\n")}\n` : `[${events.map((e) => e.line).join(",")}]`;
-      const contentType = format === "ndjson" ? "application/x-ndjson" : "application/json";
+      const headers: Record<string, string> = {
+        "content-type": format === "ndjson" ? "application/x-ndjson" : "application/json",
+      };
+      if (ingestKey) headers.authorization = `Bearer ${ingestKey}`;
       let backoff = 250;
       for (let attempt = 0; ; attempt++) {
         if (attempt > 0) stats.retries++;
         let res: Response | undefined;
         try {
-          res = await fetch(url, { method: "POST", body, headers: { "content-type": contentType } });
+          res = await fetch(url, { method: "POST", body, headers });
         } catch {
           res = undefined; // not up yet, or restarting: keep trying
         }
@@ -42,6 +51,13 @@ export function httpTarget(url: string, format: "ndjson" | "json", isStopping: (
           const answer = (await res.json()) as { rejected?: number };
           stats.rejected += answer.rejected ?? 0;
           return true;
+        }
+        if (res?.status === 401 || res?.status === 403) {
+          // Every later batch would be refused the same way.
+          const why = ((await res.json().catch(() => ({}))) as { error?: string }).error ?? `HTTP ${res.status}`;
+          throw new Error(
+            `the collector refused our credentials: ${why}${ingestKey ? "" : " (set GENERATOR_INGEST_KEY to an ingest key)"}`,
+          );
         }
         if (res && res.status >= 400 && res.status < 500 && res.status !== 429) {
           await res.arrayBuffer();

@@ -1,20 +1,32 @@
-// `npm run keys -- create --name NAME --scope all|ADV[,ADV…] [--rate-limit N]`,
-// `npm run keys -- revoke KEY_ID`, `npm run keys -- list`: partner API keys from a terminal.
-// The new key is the only thing printed on stdout (so `KEY=$(npm run -s keys -- create …)` works).
+// `npm run keys -- create --name NAME --scope all|ADV[,ADV…] [--rate-limit N]` (a partner key),
+// `npm run keys -- create --kind ingest --name NAME [--events-per-second N]` (an ad server's key
+// for the collector), `npm run keys -- revoke KEY_ID`, `npm run keys -- list`: API keys from a
+// terminal. The new key is the only thing printed on stdout (so `KEY=$(npm run -s keys -- create …)` works).
 import { parseArgs } from "node:util";
 import { createDb } from "@adclicks/db/client";
 import { dbEnv } from "@adclicks/db/env";
-import { createApiKey, listApiKeys, QueryInputError, revokeApiKey } from "@adclicks/db/queries";
+import {
+  createApiKey,
+  createIngestKey,
+  DEFAULT_INGEST_EVENTS_PER_SECOND,
+  listApiKeys,
+  QueryInputError,
+  revokeApiKey,
+} from "@adclicks/db/queries";
 import { z } from "zod";
 import { describeIssues } from "./trpc";
 
 const USAGE = `usage:
   npm run keys -- create --name NAME --scope all|ADVERTISER_ID[,ADVERTISER_ID…] [--rate-limit PER_MINUTE]
+  npm run keys -- create --kind ingest --name NAME [--events-per-second N]   (default ${DEFAULT_INGEST_EVENTS_PER_SECOND})
   npm run keys -- revoke KEY_ID
   npm run keys -- list`;
 
-const createFlags = z.strictObject({
-  name: z.string({ error: "--name is required" }).trim().min(1, "--name must not be empty").max(80),
+const nameFlag = z.string({ error: "--name is required" }).trim().min(1, "--name must not be empty").max(80);
+
+const partnerFlags = z.strictObject({
+  kind: z.literal("partner").optional(),
+  name: nameFlag,
   scope: z
     .string({ error: "--scope is required: all, or advertiser ids separated by commas" })
     .transform((s) =>
@@ -29,6 +41,17 @@ const createFlags = z.strictObject({
   "rate-limit": z.coerce.number().int().min(1, "--rate-limit must be ≥ 1").optional(),
 });
 
+const ingestFlags = z.strictObject({
+  kind: z.literal("ingest"),
+  name: nameFlag,
+  "events-per-second": z.coerce
+    .number({ error: "--events-per-second must be a number" })
+    .int("--events-per-second must be a whole number")
+    .min(1, "--events-per-second must be ≥ 1")
+    .max(10_000_000, "--events-per-second must be at most 10000000")
+    .optional(),
+});
+
 const keyIdSchema = z
   .string({ error: "give the key id, e.g. key_abc123def456" })
   .regex(/^key_[a-z0-9]{12}$/, "expected a key id like key_abc123def456");
@@ -38,10 +61,23 @@ class UsageError extends Error {}
 function parseCreate(args: string[]) {
   const { values } = parseArgs({
     args,
-    options: { name: { type: "string" }, scope: { type: "string" }, "rate-limit": { type: "string" } },
+    options: {
+      kind: { type: "string" },
+      name: { type: "string" },
+      scope: { type: "string" },
+      "rate-limit": { type: "string" },
+      "events-per-second": { type: "string" },
+    },
     strict: true,
   });
-  const parsed = createFlags.safeParse(values);
+  if (values.kind !== undefined && values.kind !== "partner" && values.kind !== "ingest")
+    throw new UsageError("--kind must be partner (the query API, the default) or ingest (the collector)");
+  const ingest = values.kind === "ingest";
+  if (ingest && (values.scope !== undefined || values["rate-limit"] !== undefined))
+    throw new UsageError("an ingest key takes no --scope or --rate-limit: its limit is --events-per-second");
+  if (!ingest && values["events-per-second"] !== undefined)
+    throw new UsageError("--events-per-second is for ingest keys (--kind ingest)");
+  const parsed = (ingest ? ingestFlags : partnerFlags).safeParse(values);
   if (!parsed.success) throw new UsageError(describeIssues(parsed.error.issues));
   return parsed.data;
 }
@@ -69,7 +105,17 @@ async function main(argv: string[]): Promise<number> {
 
   const db = createDb(dbEnv.DATABASE_URL, 1);
   try {
-    if (createArgs) {
+    if (createArgs?.kind === "ingest") {
+      const created = await createIngestKey(db, {
+        name: createArgs.name,
+        eventsPerSecond: createArgs["events-per-second"],
+        createdBy: "cli",
+      });
+      console.error(
+        `created ingest key ${created.id} "${createArgs.name}" (${createArgs["events-per-second"] ?? DEFAULT_INGEST_EVENTS_PER_SECOND} events/s); send it as "Authorization: Bearer <key>" to the collector; the key is shown once:`,
+      );
+      console.log(created.key);
+    } else if (createArgs) {
       const { name, scope } = createArgs;
       const created = await createApiKey(db, {
         name,
@@ -89,8 +135,12 @@ async function main(argv: string[]): Promise<number> {
       console.error(`revoked ${revokeId}`);
     } else {
       for (const k of await listApiKeys(db)) {
-        const scope = k.scope.kind === "all" ? "all" : k.scope.advertiserIds.join(",");
         const state = k.revokedAt ? `revoked ${k.revokedAt.toISOString()}` : "active";
+        if (k.kind === "ingest") {
+          console.log(`${k.id}\t${k.name}\tingest\t${k.eventsPerSecond} events/s\t${state}`);
+          continue;
+        }
+        const scope = k.scope.kind === "all" ? "all" : k.scope.advertiserIds.join(",");
         console.log(`${k.id}\t${k.name}\t${scope}\t${k.rateLimitPerMinute}/min\t${state}`);
       }
     }

@@ -8,6 +8,7 @@ export * from "./dedup";
 export * from "./hot-ads";
 export * from "./id-set";
 export * from "./ip";
+export * from "./rate-limit";
 export * from "./time";
 export * from "./top-n";
 export * from "./watermark";

@@ -1,5 +1,6 @@
 // Postgres schema (drizzle): minute rollups (the truth), consumer checkpoints, the Redis
-// outbox, minute finality, late events, dead letters and the raw click archive.
+// outbox, minute finality, late events, dead letters, the raw click archive and the clicks on
+// ads missing from the catalog.
 import {
   bigint,
   bigserial,
@@ -129,6 +130,20 @@ export const deadLetters = pgTable(
   },
   (t) => [index("dead_letters_first_seen_idx").on(t.firstSeen), index("dead_letters_reason_idx").on(t.reason)],
 );
+
+/**
+ * Per final minute, the ads of its rollups that the catalog (`ads`) did not know when the minute
+ * was tallied, with their clicks (the archiver tallies each final minute once, again after late
+ * corrections; `lateClicksSeen` is the minute's late_clicks it saw). Kept a few hours, for the
+ * ops view: clicks are counted whatever the catalog says, this shows how many it did not know.
+ */
+export const catalogMisses = pgTable("catalog_misses", {
+  minute: tsz("minute").primaryKey(),
+  lateClicksSeen: bigNum("late_clicks_seen").notNull(),
+  adIds: text("ad_ids").array().notNull(),
+  clicks: bigint("clicks", { mode: "number" }).array().notNull(),
+  talliedAt: tsz("tallied_at").notNull().defaultNow(),
+});
 
 /**
  * Every valid, deduplicated click (the raw archive), partitioned by hour of event time (the

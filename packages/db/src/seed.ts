@@ -1,18 +1,37 @@
-// Demo data, idempotent (`npm run seed -w @adclicks/db`, run by `npm start`): two advertisers
-// with their ads, an ops user, one user per advertiser and a partner key, with the credentials
-// written to .data/demo-credentials.txt for `npm start` to print.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+// Demo data (`npm run seed -w @adclicks/db`, run by `npm start`): two advertisers with their ads,
+// an ops user, one user per advertiser, a partner key and an ingest key for the demo generator.
+// Nothing here is a known credential: passwords and keys are generated once per install into
+// .data/demo-credentials.json (mode 0600; the text `npm start` prints is beside it) and never
+// reset by a later run. Idempotent: a second run changes no password and creates no key.
+import { randomBytes } from "node:crypto";
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { hashPassword } from "better-auth/crypto";
+import { hashPassword, verifyPassword } from "better-auth/crypto";
 import { and, eq, isNull, sql } from "drizzle-orm";
+import { z } from "zod";
 import { authAccount, authUser, type UserRole } from "./auth-schema";
 import { ads, advertisers, apiKeys } from "./catalog-schema";
 import { createDb, type Db } from "./client";
-import { createApiKey, revokeApiKey, verifyApiKey } from "./queries/api-keys";
+import {
+  type ApiKeyKind,
+  apiKeyIdOf,
+  createApiKey,
+  createIngestKey,
+  revokeApiKey,
+  verifyApiKey,
+  verifyIngestKey,
+} from "./queries/api-keys";
 
-export const DEMO_CREDENTIALS_PATH = fileURLToPath(new URL("../../../.data/demo-credentials.txt", import.meta.url));
-const DEMO_KEY_NAME = "demo-partner";
+const DATA_DIR = fileURLToPath(new URL("../../../.data/", import.meta.url));
+/** The secrets of this install (read back by every later seed, the e2e tests and `npm start`). */
+export const DEMO_SECRETS_PATH = `${DATA_DIR}demo-credentials.json`;
+/** The same, as text for people: what `npm start` prints. */
+export const DEMO_CREDENTIALS_PATH = `${DATA_DIR}demo-credentials.txt`;
+const DEMO_PARTNER_KEY_NAME = "demo-partner";
+const DEMO_INGEST_KEY_NAME = "demo-adserver";
+/** The demo generator's 50 clicks/s with room for its bursts. */
+const DEMO_INGEST_EVENTS_PER_SECOND = 1_000;
 
 export const DEMO_ADVERTISERS = [
   { id: "adv-a", name: "Acme Outdoor", firstAd: 1, lastAd: 25 },
@@ -23,26 +42,17 @@ export interface DemoUser {
   id: string;
   name: string;
   email: string;
-  password: string;
   role: UserRole;
   advertiserId: string | null;
 }
 
-// Fixed, documented demo passwords: this is local demo data, printed by `npm start` anyway.
+/** The demo's people; their passwords are this install's (see DemoCredentials). */
 export const DEMO_USERS: readonly DemoUser[] = [
-  {
-    id: "user-ops",
-    name: "Olivia Ops",
-    email: "ops@example.com",
-    password: "ops-demo-pass",
-    role: "ops",
-    advertiserId: null,
-  },
+  { id: "user-ops", name: "Olivia Ops", email: "ops@example.com", role: "ops", advertiserId: null },
   {
     id: "user-adv-a",
     name: "Ada Acme",
     email: "advertiser-a@example.com",
-    password: "acme-demo-pass",
     role: "advertiser",
     advertiserId: "adv-a",
   },
@@ -50,17 +60,31 @@ export const DEMO_USERS: readonly DemoUser[] = [
     id: "user-adv-b",
     name: "Ben Bluebird",
     email: "advertiser-b@example.com",
-    password: "bluebird-demo-pass",
     role: "advertiser",
     advertiserId: "adv-b",
   },
 ];
 
+/** What the secrets file holds. */
+const secretsSchema = z.object({
+  passwords: z.record(z.string(), z.string().min(12)),
+  partnerKey: z.string().optional(),
+  ingestKey: z.string().optional(),
+});
+type Secrets = z.infer<typeof secretsSchema>;
+
+export interface DemoKey {
+  id: string;
+  key: string;
+  /** The key in the file was revoked since (by an operator): it is not recreated. */
+  revoked: boolean;
+}
+
 export interface DemoCredentials {
   webUrl: string;
-  users: readonly DemoUser[];
-  partnerKey: string;
-  partnerKeyId: string;
+  users: ReadonlyArray<DemoUser & { password: string; changed: boolean }>;
+  partner: DemoKey;
+  ingest: DemoKey;
 }
 
 export function demoAdIds(advertiserId: string): string[] {
@@ -68,6 +92,30 @@ export function demoAdIds(advertiserId: string): string[] {
   if (!a) return [];
   return Array.from({ length: a.lastAd - a.firstAd + 1 }, (_, i) => `ad-${a.firstAd + i}`);
 }
+
+/** The secrets of this install, or undefined before the first seed (or if the file is unreadable). */
+export function readDemoSecrets(path = DEMO_SECRETS_PATH): Secrets | undefined {
+  if (!existsSync(path)) return undefined;
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(path, "utf8"));
+  } catch {
+    json = undefined; // a damaged file is no install's secrets: the seed generates new ones
+  }
+  const parsed = secretsSchema.safeParse(json);
+  return parsed.success ? parsed.data : undefined;
+}
+
+/** Written whole or not at all, readable by its owner only. */
+function writePrivate(path: string, text: string): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const tmp = `${path}.tmp`;
+  writeFileSync(tmp, text, { mode: 0o600 });
+  chmodSync(tmp, 0o600); // the mode above applies only when the file is created
+  renameSync(tmp, path);
+}
+
+const newPassword = () => randomBytes(15).toString("base64url");
 
 async function upsertCatalog(db: Db): Promise<void> {
   for (const a of DEMO_ADVERTISERS) {
@@ -86,10 +134,16 @@ async function upsertCatalog(db: Db): Promise<void> {
   }
 }
 
-async function upsertUsers(db: Db): Promise<void> {
+/**
+ * Creates the users. A password from the secrets file is set only where the user has none (a new
+ * database); a password generated now (a new install) replaces whatever the user had, so no
+ * password from an older seed survives. Returns, per user, whether the stored password is no
+ * longer the file's (changed since by someone).
+ */
+async function upsertUsers(db: Db, passwords: Record<string, string>, fromFile: Set<string>): Promise<Set<string>> {
+  const changed = new Set<string>();
   for (const u of DEMO_USERS) {
-    // better-auth's own scrypt hash: the user then signs in through better-auth like any other.
-    const password = await hashPassword(u.password);
+    const password = passwords[u.email]!;
     await db
       .insert(authUser)
       .values({
@@ -104,66 +158,113 @@ async function upsertUsers(db: Db): Promise<void> {
         target: authUser.id,
         set: { name: u.name, email: u.email, role: u.role, advertiserId: u.advertiserId, updatedAt: new Date() },
       });
-    // The "credential" account is where better-auth keeps an email+password user's hash.
+    // better-auth's own scrypt hash in its "credential" account: the user signs in like any other.
+    const id = `${u.id}-credential`;
+    const [stored] = await db.select({ hash: authAccount.password }).from(authAccount).where(eq(authAccount.id, id));
+    if (stored && fromFile.has(u.email)) {
+      // This install's password was set before: never reset; say so if it is no longer the file's.
+      if (!stored.hash || !(await verifyPassword({ hash: stored.hash, password }))) changed.add(u.email);
+      continue;
+    }
+    const hash = await hashPassword(password);
     await db
       .insert(authAccount)
-      .values({ id: `${u.id}-credential`, accountId: u.id, providerId: "credential", userId: u.id, password })
-      .onConflictDoUpdate({ target: authAccount.id, set: { password, updatedAt: new Date() } });
+      .values({ id, accountId: u.id, providerId: "credential", userId: u.id, password: hash })
+      .onConflictDoUpdate({ target: authAccount.id, set: { password: hash, updatedAt: new Date() } });
   }
+  return changed;
 }
 
-/** Keeps the previous demo key when it still works (so a running demo keeps its key); else rotates. */
-async function ensurePartnerKey(db: Db, credentialsPath: string): Promise<{ id: string; key: string }> {
-  if (existsSync(credentialsPath)) {
-    const previous = /acp_[a-z0-9]{12}_[A-Za-z0-9_-]{43}/.exec(readFileSync(credentialsPath, "utf8"))?.[0];
-    if (previous) {
-      const check = await verifyApiKey(db, previous);
-      if (check.ok && check.key.name === DEMO_KEY_NAME) return { id: check.key.id, key: previous };
-    }
+/**
+ * The install's key named `name`: the one in the file while the database knows it (revoked or
+ * not: a revocation stands); else a new one, after revoking live keys of that name whose secret
+ * nobody has any more (through revokeApiKey, so running processes drop them at once).
+ */
+async function ensureKey(
+  db: Db,
+  kind: ApiKeyKind,
+  name: string,
+  saved: string | undefined,
+  create: () => Promise<{ id: string; key: string }>,
+): Promise<DemoKey> {
+  if (saved) {
+    const check = kind === "ingest" ? await verifyIngestKey(db, saved) : await verifyApiKey(db, saved);
+    if (check.ok && check.key.name === name) return { id: check.key.id, key: saved, revoked: false };
+    if (!check.ok && check.reason === "revoked")
+      return { id: apiKeyIdOf(saved, kind) ?? "?", key: saved, revoked: true };
   }
-  // Through revokeApiKey, so running web processes drop the old key from their caches at once.
   const live = await db
     .select({ id: apiKeys.id })
     .from(apiKeys)
-    .where(and(eq(apiKeys.name, DEMO_KEY_NAME), isNull(apiKeys.revokedAt)));
+    .where(and(eq(apiKeys.name, name), isNull(apiKeys.revokedAt)));
   for (const k of live) await revokeApiKey(db, k.id);
-  return createApiKey(db, { name: DEMO_KEY_NAME, scope: { kind: "all" }, createdBy: "seed" });
+  return { ...(await create()), revoked: false };
 }
 
 export function formatCredentials(c: DemoCredentials): string {
   const line = (label: string, value: string) => `    ${label.padEnd(18)}${value}\n`;
-  let out = "    Demo credentials (npm run seed -w @adclicks/db; sign in at the URL below)\n";
+  let out = `    Demo credentials of this install (${DEMO_SECRETS_PATH}, mode 0600; generated once, never reset)\n`;
   out += line("Sign in", `${c.webUrl}/sign-in`);
   for (const u of c.users) {
     const who = u.role === "ops" ? "ops" : `advertiser ${u.advertiserId}`;
-    out += line(who, `${u.email} / ${u.password}`);
+    out += line(who, `${u.email} / ${u.changed ? "(changed since it was generated: not shown)" : u.password}`);
   }
-  out += line("Partner API key", `${c.partnerKey} (id ${c.partnerKeyId}, all advertisers)`);
+  const key = (k: DemoKey) => (k.revoked ? `${k.id} was revoked (create another with npm run keys)` : k.key);
   out += line(
-    "Try",
-    `curl -H "Authorization: Bearer ${c.partnerKey}" "${c.webUrl}/api/v1/ads/popular_ads?count=5&window=5"`,
+    "Partner API key",
+    `${key(c.partner)}${c.partner.revoked ? "" : ` (id ${c.partner.id}, all advertisers)`}`,
   );
+  out += line("Ingest key", `${key(c.ingest)}${c.ingest.revoked ? "" : ` (id ${c.ingest.id}, the demo generator's)`}`);
+  if (!c.partner.revoked) {
+    out += line(
+      "Try",
+      `curl -H "Authorization: Bearer ${c.partner.key}" "${c.webUrl}/api/v1/ads/popular_ads?count=5&window=5"`,
+    );
+  }
   return out;
 }
 
-export async function seedDemoData(
-  db: Db,
-  opts: { webUrl: string; credentialsPath?: string; writeCredentials?: boolean },
-): Promise<DemoCredentials> {
-  const credentialsPath = opts.credentialsPath ?? DEMO_CREDENTIALS_PATH;
+export interface SeedOptions {
+  webUrl: string;
+  /** The install's secrets file (default .data/demo-credentials.json). */
+  secretsPath?: string;
+  /** Where the printable text goes (default .data/demo-credentials.txt; null: nowhere). */
+  textPath?: string | null;
+}
+
+export async function seedDemoData(db: Db, opts: SeedOptions): Promise<DemoCredentials> {
+  const secretsPath = opts.secretsPath ?? DEMO_SECRETS_PATH;
+  const saved = readDemoSecrets(secretsPath);
+  const passwords: Record<string, string> = {};
+  const fromFile = new Set<string>();
+  for (const u of DEMO_USERS) {
+    const known = saved?.passwords[u.email];
+    if (known) fromFile.add(u.email);
+    passwords[u.email] = known ?? newPassword();
+  }
   await upsertCatalog(db);
-  await upsertUsers(db);
-  const partner = await ensurePartnerKey(db, credentialsPath);
+  const changed = await upsertUsers(db, passwords, fromFile);
+  const partner = await ensureKey(db, "partner", DEMO_PARTNER_KEY_NAME, saved?.partnerKey, () =>
+    createApiKey(db, { name: DEMO_PARTNER_KEY_NAME, scope: { kind: "all" }, createdBy: "seed" }),
+  );
+  const ingest = await ensureKey(db, "ingest", DEMO_INGEST_KEY_NAME, saved?.ingestKey, () =>
+    createIngestKey(db, {
+      name: DEMO_INGEST_KEY_NAME,
+      eventsPerSecond: DEMO_INGEST_EVENTS_PER_SECOND,
+      createdBy: "seed",
+    }),
+  );
+  // Written after the database: a seed that fails half way generates (and sets) anew next time.
+  const secrets: Secrets = { passwords, partnerKey: partner.key, ingestKey: ingest.key };
+  writePrivate(secretsPath, `${JSON.stringify(secrets, null, 2)}\n`);
   const creds: DemoCredentials = {
     webUrl: opts.webUrl,
-    users: DEMO_USERS,
-    partnerKey: partner.key,
-    partnerKeyId: partner.id,
+    users: DEMO_USERS.map((u) => ({ ...u, password: passwords[u.email]!, changed: changed.has(u.email) })),
+    partner,
+    ingest,
   };
-  if (opts.writeCredentials ?? true) {
-    mkdirSync(dirname(credentialsPath), { recursive: true });
-    writeFileSync(credentialsPath, formatCredentials(creds), { mode: 0o600 });
-  }
+  const textPath = opts.textPath === undefined ? DEMO_CREDENTIALS_PATH : opts.textPath;
+  if (textPath !== null) writePrivate(textPath, formatCredentials(creds));
   return creds;
 }
 
@@ -172,8 +273,9 @@ async function main(): Promise<void> {
   const { seedEnv } = await import("./seed-env");
   const db = createDb(dbEnv.DATABASE_URL, 2);
   try {
-    await seedDemoData(db, { webUrl: `http://localhost:${seedEnv.WEB_PORT}` });
+    const creds = await seedDemoData(db, { webUrl: `http://localhost:${seedEnv.WEB_PORT}` });
     console.log(`    demo data seeded; credentials in ${DEMO_CREDENTIALS_PATH}`);
+    if (creds.ingest.revoked) console.log("    the demo's ingest key was revoked: the demo generator will be refused");
   } finally {
     await db.$client.end();
   }

@@ -1,5 +1,6 @@
-// Partner API keys, managed by ops users from the admin page (the CLI calls the same queries).
-import { createApiKey, listApiKeys, revokeApiKey } from "@adclicks/db/queries";
+// API keys, managed by ops users from the admin page (the CLI calls the same queries): partner
+// keys for the query API and ingest keys for the collector.
+import { createApiKey, createIngestKey, listApiKeys, revokeApiKey } from "@adclicks/db/queries";
 import { TRPCError, type TRPCRouterRecord } from "@trpc/server";
 import { z } from "zod";
 import { textParam } from "../schemas/query-params";
@@ -11,7 +12,8 @@ export const keyNameSchema = textParam(80)
   .max(80, "at most 80 characters")
   .regex(/^[\w .:@-]+$/, "letters, digits, spaces and _ . : @ - only");
 
-export const createKeyInput = z.strictObject({
+const partnerKeyInput = z.strictObject({
+  kind: z.literal("partner").optional(),
   name: keyNameSchema,
   scope: z.union([
     z.literal("all"),
@@ -23,13 +25,24 @@ export const createKeyInput = z.strictObject({
   rate_limit_per_minute: z.number().int().min(1).max(1_000_000).optional(),
 });
 
+const ingestKeyInput = z.strictObject({
+  kind: z.literal("ingest"),
+  name: keyNameSchema,
+  events_per_second: z.number().int().min(1).max(10_000_000).optional(),
+});
+
+/** A partner key (the default kind) or an ingest key; each refuses the other's fields. */
+export const createKeyInput = z.discriminatedUnion("kind", [partnerKeyInput, ingestKeyInput]);
+
 export const keysRouter = {
   list: opsProcedure.query(async ({ ctx }) =>
     (await listApiKeys(ctx.db)).map((k) => ({
       id: k.id,
+      kind: k.kind,
       name: k.name,
-      scope: k.scope.kind === "all" ? ("all" as const) : k.scope.advertiserIds,
-      rate_limit_per_minute: k.rateLimitPerMinute,
+      scope: k.kind === "ingest" ? null : k.scope.kind === "all" ? ("all" as const) : k.scope.advertiserIds,
+      rate_limit_per_minute: k.kind === "partner" ? k.rateLimitPerMinute : null,
+      events_per_second: k.kind === "ingest" ? k.eventsPerSecond : null,
       created_at: k.createdAt.toISOString(),
       created_by: k.createdBy,
       revoked_at: k.revokedAt?.toISOString() ?? null,
@@ -38,13 +51,20 @@ export const keysRouter = {
 
   /** Returns the key itself once; only its hash is stored. */
   create: opsProcedure.input(createKeyInput).mutation(async ({ ctx, input }) => {
-    const created = await createApiKey(ctx.db, {
-      name: input.name,
-      scope: input.scope === "all" ? { kind: "all" } : { kind: "advertisers", advertiserIds: input.scope },
-      rateLimitPerMinute: input.rate_limit_per_minute,
-      createdBy: ctx.viewer.email,
-    });
-    return { id: created.id, key: created.key };
+    const created =
+      input.kind === "ingest"
+        ? await createIngestKey(ctx.db, {
+            name: input.name,
+            eventsPerSecond: input.events_per_second,
+            createdBy: ctx.viewer.email,
+          })
+        : await createApiKey(ctx.db, {
+            name: input.name,
+            scope: input.scope === "all" ? { kind: "all" } : { kind: "advertisers", advertiserIds: input.scope },
+            rateLimitPerMinute: input.rate_limit_per_minute,
+            createdBy: ctx.viewer.email,
+          });
+    return { id: created.id, key: created.key, kind: input.kind ?? "partner" };
   }),
 
   revoke: opsProcedure

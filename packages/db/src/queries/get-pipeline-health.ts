@@ -1,6 +1,7 @@
 // The ops view's numbers, all from Postgres (plus Redis meta): checkpoint age and offsets per
-// partition, event-time lag, the Redis outbox backlog, late events, dead letters by reason and
-// the finality of recent minutes. Every query is bounded by an index or a recent time window.
+// partition, event-time lag, the Redis outbox backlog, late events, dead letters by reason, the
+// finality of recent minutes and the clicks on ads missing from the catalog. Every query is
+// bounded by an index or a recent time window.
 import { sql } from "drizzle-orm";
 import { getLiveState, getRollupStatus } from "./plan-query";
 import type { QueryDeps } from "./types";
@@ -26,16 +27,30 @@ export interface PipelineHealth {
   };
   deadLetters: { reason: string; count: number; lastSeenMs: number }[];
   minutes: { minuteMs: number; finalAtMs: number | null; lateClicks: number }[];
+  /**
+   * Clicks of the last hour's final minutes on ads the catalog does not know (now): counted like
+   * any other, shown apart. From the archiver's per-minute tallies (catalog-misses.ts).
+   */
+  catalogMisses: {
+    windowMinutes: number;
+    clicks: number;
+    ads: number;
+    top: { adId: string; clicks: number }[];
+    /** The newest minute tallied (null: none yet, e.g. no archiver running). */
+    throughMs: number | null;
+  };
   headMs: number | null;
   asOfMs: number | null;
   live: { headMs: number | null; ready: boolean };
 }
 
 const ms = (d: Date | string | null): number | null => (d === null ? null : new Date(d).getTime());
+const CATALOG_MISS_WINDOW_MINUTES = 60;
+const CATALOG_MISS_TOP = 5;
 
 export async function getPipelineHealth(deps: QueryDeps): Promise<PipelineHealth> {
   const { db } = deps;
-  const [now, checkpoints, outbox, lateAgg, lateRecent, dead, minutes, status, live] = await Promise.all([
+  const [now, checkpoints, outbox, lateAgg, lateRecent, dead, minutes, misses, status, live] = await Promise.all([
     db.execute<{ now: Date }>(sql`select now() as now`),
     db.execute<{
       consumer: string;
@@ -62,6 +77,22 @@ export async function getPipelineHealth(deps: QueryDeps): Promise<PipelineHealth
     ),
     db.execute<{ minute: Date; final_at: Date | null; late_clicks: number }>(
       sql`select minute, final_at, late_clicks from minute_status order by minute desc limit 15`,
+    ),
+    // At most an hour of tallies, each holding only the minute's unknown ads; the anti-join is
+    // repeated here so an ad added to the catalog since leaves the figure.
+    db.execute<{ ads: number; clicks: number; top: { adId: string; clicks: number }[]; through: Date | null }>(
+      sql`with recent as (
+            select u.ad_id, sum(u.clicks)::bigint as clicks
+              from catalog_misses c, unnest(c.ad_ids, c.clicks) as u(ad_id, clicks)
+             where c.minute > date_trunc('minute', now()) - make_interval(mins => ${CATALOG_MISS_WINDOW_MINUTES})
+             group by u.ad_id),
+          unknown as (select * from recent r where not exists (select 1 from ads a where a.id = r.ad_id))
+          select (select count(*) from unknown)::bigint as ads,
+                 (select coalesce(sum(clicks), 0) from unknown)::bigint as clicks,
+                 (select coalesce(json_agg(json_build_object('adId', t.ad_id, 'clicks', t.clicks)
+                                           order by t.clicks desc, t.ad_id), '[]'::json)
+                    from (select ad_id, clicks from unknown order by clicks desc, ad_id limit ${CATALOG_MISS_TOP}) t) as top,
+                 (select max(minute) from catalog_misses) as through`,
     ),
     getRollupStatus(db),
     getLiveState(deps),
@@ -99,6 +130,13 @@ export async function getPipelineHealth(deps: QueryDeps): Promise<PipelineHealth
       finalAtMs: ms(r.final_at),
       lateClicks: Number(r.late_clicks),
     })),
+    catalogMisses: {
+      windowMinutes: CATALOG_MISS_WINDOW_MINUTES,
+      clicks: Number(misses.rows[0]?.clicks ?? 0),
+      ads: Number(misses.rows[0]?.ads ?? 0),
+      top: (misses.rows[0]?.top ?? []).map((t) => ({ adId: t.adId, clicks: Number(t.clicks) })),
+      throughMs: ms(misses.rows[0]?.through ?? null),
+    },
     headMs: status.headMs,
     asOfMs: status.asOfMs,
     live,

@@ -1,9 +1,13 @@
 "use client";
 // Pipeline health, refreshed every few seconds: checkpoints per partition (age, offsets, event
-// lag), the Redis outbox, live-window state, minute finality, late events and dead letters.
+// lag), the Redis outbox, live-window state, minute finality, late events, dead letters and the
+// clicks on ads missing from the catalog.
+import type { RouterOutputs } from "@adclicks/api";
 import { useQuery } from "@tanstack/react-query";
 import { fmtAge, fmtInt, fmtTime, loadingState } from "~/components/format";
 import { useTRPC } from "~/trpc/react";
+
+type PipelineHealthOutput = RouterOutputs["ops"]["health"];
 
 // Alert thresholds: a partition that has not checkpointed for 30 s is stuck (the aggregator
 // commits every few seconds); event time two minutes behind the clock means consumer lag.
@@ -56,6 +60,7 @@ export function OpsView() {
               <div className="label">Late clicks, last hour</div>
               <div className="value">{fmtInt(h.lateEvents.lastHour.clicks)}</div>
             </div>
+            <CatalogMisses misses={h.catalogMisses} />
           </div>
 
           <section className="panel" data-testid="ops-alerts">
@@ -195,6 +200,22 @@ export function OpsView() {
           </div>
         </>
       )}
+    </div>
+  );
+}
+
+/** Clicks counted on ads the catalog does not know (yet): billing keeps them, ops should see them. */
+function CatalogMisses({ misses }: { misses: PipelineHealthOutput["catalogMisses"] }) {
+  const top = misses.top.map((t) => `${t.adId} (${fmtInt(t.clicks)})`).join(", ");
+  return (
+    <div className="kpi" data-testid="ops-catalog-misses">
+      <div className="label">Clicks on ads not in the catalog, last {misses.windowMinutes} min</div>
+      <div className="value">{fmtInt(misses.clicks)}</div>
+      <div className="muted">
+        {misses.throughMs === null
+          ? "no final minute tallied yet"
+          : `${fmtInt(misses.ads)} ad${misses.ads === 1 ? "" : "s"}${top ? `: ${top}` : ""}`}
+      </div>
     </div>
   );
 }

@@ -1,4 +1,4 @@
-// The admin page for partner API keys (ops role only).
+// The admin page for API keys, partner and ingest (ops role only).
 import { canManageKeys, isViewer } from "@adclicks/api";
 import { redirect } from "next/navigation";
 import { AccessDenied } from "~/components/access-denied";
@@ -14,7 +14,7 @@ export default async function KeysPage() {
       <AppHeader viewer={caller} />
       {canManageKeys(caller) ? (
         <main>
-          <h1>Partner API keys</h1>
+          <h1>API keys</h1>
           <KeysAdmin />
         </main>
       ) : (
