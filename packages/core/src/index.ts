@@ -8,5 +8,6 @@ export * from "./dedup";
 export * from "./hot-ads";
 export * from "./id-set";
 export * from "./time";
+export * from "./time-zones";
 export * from "./top-n";
 export * from "./watermark";
