@@ -157,6 +157,14 @@ export function rangeIsUsable(p: ParsedParams): boolean {
   return p.params.range !== "custom" || (p.params.from !== undefined && p.params.to !== undefined);
 }
 
+/** The range is usable and every filter valid: the dashboards may query. */
+export function paramsUsable(p: ParsedParams): boolean {
+  return rangeIsUsable(p) && !p.errors.country && !p.errors.ip && !p.errors.user_id;
+}
+
+/** The overview procedure's input for valid params (the page's prefetch and its client use the same). */
+export const overviewQueryInput = (p: DashboardParams) => ({ ...rangeAndFilterInput(p), count: p.n });
+
 /** The range and filter fields of a dashboard procedure's input, from valid params. */
 export function rangeAndFilterInput(p: DashboardParams) {
   const range =
