@@ -19,11 +19,11 @@ test("sign-in page", async ({ page }, testInfo) => {
 test("overview", async ({ page }, testInfo) => {
   await signInAs(page, "adv-a");
   await ready(page, "top-ads")();
-  await expectAccessible(page, testInfo, "overview");
   await screenshotBothWidths(page, testInfo, "overview", async () => {
     await ready(page, "clicks-chart")();
     await expect(page.locator('[data-testid="clicks-chart"] .recharts-surface').first()).toBeVisible();
   });
+  await expectAccessible(page, testInfo, "overview");
   // At phone width the KPI cards sit two by two, and the chart starts on the first screen.
   await page.setViewportSize({ width: 390, height: 844 });
   const chart = await page.locator('[data-testid="clicks-chart"] .chart-box').boundingBox();
@@ -36,11 +36,11 @@ test("ad page", async ({ page }, testInfo) => {
   await signInAs(page, "adv-a");
   await page.goto("/ads/ad-3");
   await ready(page, "ad-breakdown")();
-  await expectAccessible(page, testInfo, "ad page");
   await screenshotBothWidths(page, testInfo, "ad-page", async () => {
     await ready(page, "ad-series")();
     await expect(page.locator('[data-testid="ad-series"] .recharts-surface').first()).toBeVisible();
   });
+  await expectAccessible(page, testInfo, "ad page");
 });
 
 test("ops view and admin page", async ({ page }, testInfo) => {

@@ -48,9 +48,10 @@ function TextFilter(props: { name: "ip" | "user_id"; label: string; placeholder:
     state.update({ [name]: r.data });
   };
   return (
-    <label className="field">
-      <span>{props.label}</span>
+    <div className="field">
+      <label htmlFor={id}>{props.label}</label>
       <input
+        id={id}
         name={name}
         value={text}
         placeholder={props.placeholder}
@@ -68,7 +69,7 @@ function TextFilter(props: { name: "ip" | "user_id"; label: string; placeholder:
         }}
       />
       <FieldError id={`${id}-err`} message={message} />
-    </label>
+    </div>
   );
 }
 
@@ -134,7 +135,6 @@ export function FilterBar({ state }: { state: DashboardUrlState }) {
               type="button"
               aria-pressed={params.range === m}
               title={windowTitle(m)}
-              aria-label={windowTitle(m)}
               data-testid={`range-${m}`}
               onClick={() => {
                 setCustomOpen(false);
@@ -172,9 +172,10 @@ export function FilterBar({ state }: { state: DashboardUrlState }) {
       </div>
       {customOpen && <CustomRange state={state} onDone={() => setCustomOpen(false)} />}
       <div className="filter-fields">
-        <label className="field">
-          <span>Country</span>
+        <div className="field">
+          <label htmlFor={countryId}>Country</label>
           <select
+            id={countryId}
             name="country"
             value={errors.country ? (raw.country ?? "") : (params.country ?? "")}
             aria-invalid={errors.country ? true : undefined}
@@ -190,12 +191,13 @@ export function FilterBar({ state }: { state: DashboardUrlState }) {
             ))}
           </select>
           <FieldError id={`${countryId}-err`} message={errors.country} />
-        </label>
+        </div>
         <TextFilter name="ip" label="IP" placeholder="203.0.113.7" state={state} />
         <TextFilter name="user_id" label="User id" placeholder="user-42" state={state} />
-        <label className="field">
-          <span>Time zone</span>
+        <div className="field">
+          <label htmlFor={`${countryId}-tz`}>Time zone</label>
           <select
+            id={`${countryId}-tz`}
             name="tz"
             value={errors.tz ? (raw.tz ?? UTC) : params.tz}
             onChange={(e) => state.update({ tz: e.target.value })}
@@ -207,7 +209,7 @@ export function FilterBar({ state }: { state: DashboardUrlState }) {
             ))}
           </select>
           <FieldError id="tz-err" message={errors.tz} />
-        </label>
+        </div>
         {active > 0 && (
           <button
             type="button"
