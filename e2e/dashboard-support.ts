@@ -25,6 +25,8 @@ export async function signInAs(page: Page, role: Role): Promise<void> {
 /**
  * Sets the fixture's clicks (plus `extra` per ad) in the minute global-setup wrote them to, in
  * Postgres and in the live windows, as an aggregator checkpoint would: the numbers a page shows grow.
+ * Fixture rows an earlier run left in other minutes (country AQ is the fixtures' own) are removed,
+ * so Postgres and the live windows hold the same clicks; the hour before that minute is final.
  */
 export async function writeLiveClicks(extra: Readonly<Record<string, number>> = {}): Promise<void> {
   const db = createDb(dbEnv.DATABASE_URL, 1);
@@ -39,7 +41,15 @@ export async function writeLiveClicks(extra: Readonly<Record<string, number>> = 
       minuteMs: head,
       clicks: c.clicks + (extra[c.adId] ?? 0),
     }));
+    await db.$client.query("delete from click_rollups where country = 'AQ' and minute <> $1", [new Date(head)]);
     await writeRollups(db, rows);
+    // The hour before the fixture's minute is final (an aggregator's finality is left as it is).
+    await db.$client.query(
+      `insert into minute_status (minute, final_at)
+       select to_timestamp(($1::bigint - i * 60000) / 1000.0), now() from generate_series(1, 60) i
+       on conflict (minute) do nothing`,
+      [head],
+    );
     await writeLiveWindows(redis, keys, rows, { headMs: head });
   } finally {
     redis.disconnect();
