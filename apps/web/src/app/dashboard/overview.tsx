@@ -15,21 +15,13 @@ import Link from "next/link";
 import { ClicksChart } from "~/components/clicks-chart";
 import { ExportLink } from "~/components/export-link";
 import { FilterBar } from "~/components/filter-bar";
-import { fmtChange, fmtInt, panelState } from "~/components/format";
+import { fmtChange, fmtInt } from "~/components/format";
 import { Kpis } from "~/components/kpis";
-import { EmptyState, ErrorState, Freshness, Panel, Skeleton } from "~/components/panel";
+import { liveRefetch, useLivePanels } from "~/components/live-panels";
+import { EmptyState, Panel, Skeleton } from "~/components/panel";
 import { Sparkline } from "~/components/sparkline";
-import { type DashboardUrlState, useDashboardParams } from "~/components/use-dashboard-params";
+import { useDashboardParams } from "~/components/use-dashboard-params";
 import { useTRPC } from "~/trpc/react";
-
-export const REFRESH_MS = 5_000;
-/** A range that is all final changes only by late corrections: refresh it less often. */
-const FINAL_REFRESH_MS = 30_000;
-
-function InvalidNotice({ state }: { state: DashboardUrlState }) {
-  const fields = Object.keys(state.errors).join(", ");
-  return <EmptyState>Fix {fields || "the range"} above to see numbers: the value given is not valid.</EmptyState>;
-}
 
 export function Overview() {
   const trpc = useTRPC();
@@ -39,29 +31,11 @@ export function Overview() {
     trpc.dashboard.overview.queryOptions(overviewQueryInput(params), {
       enabled: state.usable,
       placeholderData: keepPreviousData,
-      refetchInterval: (query) => (query.state.data?.final ? FINAL_REFRESH_MS : REFRESH_MS),
+      refetchInterval: liveRefetch,
     }),
   );
-  const data = q.data;
-  const ps = state.usable ? panelState(q) : "invalid";
+  const { data, ps, why, freshness, banner, body } = useLivePanels(q, state, "your ads");
   const tz = params.tz;
-  const freshness = data && (
-    <Freshness
-      updatedAt={q.dataUpdatedAt}
-      asOf={data.as_of}
-      tz={tz}
-      refreshMs={REFRESH_MS}
-      failing={q.isRefetchError}
-    />
-  );
-  const body = (render: () => React.ReactNode, skeleton: React.ReactNode) => {
-    if (!state.usable) return <InvalidNotice state={state} />;
-    if (q.isError && !data) return <ErrorState message={q.error.message} onRetry={() => void q.refetch()} />;
-    if (!data) return skeleton;
-    return render();
-  };
-  const filtered = Boolean(params.country || params.ip || params.user_id);
-  const why = filtered ? "No clicks for these filters in this range." : "No clicks on your ads in this range.";
   // The ad pages keep the range, zone and filters (not the table's own N and order).
   const carryQs = toSearchParams({ ...params, n: DEFAULT_TOP_N, sort: "clicks", dir: "desc" }).toString();
   const carry = carryQs ? `?${carryQs}` : "";
@@ -92,12 +66,7 @@ export function Overview() {
     <div className={`dashboard ${q.isPlaceholderData ? "updating" : ""}`}>
       <FilterBar state={state} />
       <Kpis data={state.usable ? data : undefined} tz={tz} state={ps} />
-      {q.isRefetchError && data && (
-        <p className="banner warn" role="status">
-          Refreshing failed ({q.error?.message}); showing the numbers of{" "}
-          {new Date(q.dataUpdatedAt).toISOString().slice(11, 19)} UTC.
-        </p>
-      )}
+      {banner}
       <div className="layout">
         <Panel
           testId="clicks-chart"
@@ -107,19 +76,17 @@ export function Overview() {
           actions={<ExportLink file="overview-series.csv" label="clicks per minute and ad" />}
         >
           {body(
-            () =>
-              data && data.total === 0 && data.buckets.every((b) => b.clicks === 0) ? (
+            (d) =>
+              d.total === 0 && d.buckets.every((b) => b.clicks === 0) ? (
                 <EmptyState>{why}</EmptyState>
               ) : (
-                data && (
-                  <ClicksChart
-                    buckets={data.buckets}
-                    granularity={data.granularity}
-                    tz={tz}
-                    variant="area"
-                    label={`Clicks per ${data.granularity} of all your ads, ${data.total} in total`}
-                  />
-                )
+                <ClicksChart
+                  buckets={d.buckets}
+                  granularity={d.granularity}
+                  tz={tz}
+                  variant="area"
+                  label={`Clicks per ${d.granularity} of all your ads, ${d.total} in total`}
+                />
               ),
             <Skeleton height={290} />,
           )}

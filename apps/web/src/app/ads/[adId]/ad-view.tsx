@@ -5,14 +5,14 @@ import { DEFAULT_TOP_N, rangeAndFilterInput, toSearchParams } from "@adclicks/ap
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { Bar, BarChart, CartesianGrid, ResponsiveContainer, XAxis, YAxis } from "recharts";
-import { REFRESH_MS } from "~/app/dashboard/overview";
 import { ClicksChart } from "~/components/clicks-chart";
 import { countryName } from "~/components/countries";
 import { ExportLink } from "~/components/export-link";
 import { FilterBar } from "~/components/filter-bar";
-import { fmtInt, panelState } from "~/components/format";
+import { fmtInt } from "~/components/format";
 import { Kpis } from "~/components/kpis";
-import { EmptyState, ErrorState, Freshness, Panel, Skeleton } from "~/components/panel";
+import { liveRefetch, useLivePanels } from "~/components/live-panels";
+import { EmptyState, Panel, Skeleton } from "~/components/panel";
 import { useDashboardParams } from "~/components/use-dashboard-params";
 import { useTRPC } from "~/trpc/react";
 
@@ -28,31 +28,13 @@ export function AdView({ adId }: { adId: string }) {
       {
         enabled: state.usable,
         placeholderData: keepPreviousData,
-        refetchInterval: (query) => (query.state.data?.final ? 30_000 : REFRESH_MS),
+        refetchInterval: liveRefetch,
       },
     ),
   );
-  const data = q.data;
-  const ps = state.usable ? panelState(q) : "invalid";
+  const { data, ps, why, freshness, banner, body } = useLivePanels(q, state, "this ad");
   const tz = params.tz;
   const back = toSearchParams({ ...params, n: DEFAULT_TOP_N, sort: "clicks", dir: "desc" }).toString();
-  const filtered = Boolean(params.country || params.ip || params.user_id);
-  const why = filtered ? "No clicks for these filters in this range." : "No clicks on this ad in this range.";
-  const freshness = data && (
-    <Freshness
-      updatedAt={q.dataUpdatedAt}
-      asOf={data.as_of}
-      tz={tz}
-      refreshMs={REFRESH_MS}
-      failing={q.isRefetchError}
-    />
-  );
-  const body = (render: () => React.ReactNode, skeleton: React.ReactNode) => {
-    if (!state.usable) return <EmptyState>Fix {Object.keys(state.errors).join(", ")} above to see numbers.</EmptyState>;
-    if (q.isError && !data) return <ErrorState message={q.error.message} onRetry={() => void q.refetch()} />;
-    if (!data) return skeleton;
-    return render();
-  };
   const chartRows = (data?.breakdown ?? []).slice(0, BREAKDOWN_CHART_ROWS).map((r) => ({ ...r, label: r.country }));
 
   return (
@@ -66,6 +48,7 @@ export function AdView({ adId }: { adId: string }) {
       </h1>
       <FilterBar state={state} />
       <Kpis data={state.usable ? data : undefined} tz={tz} state={ps} />
+      {banner}
       <div className="layout">
         <Panel
           testId="ad-series"
@@ -75,19 +58,17 @@ export function AdView({ adId }: { adId: string }) {
           actions={<ExportLink file="ad-series.csv" ad={adId} label={`clicks of ${adId} per minute`} />}
         >
           {body(
-            () =>
-              data && data.total === 0 && data.buckets.every((b) => b.late_clicks === 0) ? (
+            (d) =>
+              d.total === 0 && d.buckets.every((b) => b.late_clicks === 0) ? (
                 <EmptyState>{why}</EmptyState>
               ) : (
-                data && (
-                  <ClicksChart
-                    buckets={data.buckets}
-                    granularity={data.granularity}
-                    tz={tz}
-                    variant="bar"
-                    label={`Clicks of ${adId} per ${data.granularity}, ${data.total} in total`}
-                  />
-                )
+                <ClicksChart
+                  buckets={d.buckets}
+                  granularity={d.granularity}
+                  tz={tz}
+                  variant="bar"
+                  label={`Clicks of ${adId} per ${d.granularity}, ${d.total} in total`}
+                />
               ),
             <Skeleton height={290} />,
           )}
@@ -100,8 +81,8 @@ export function AdView({ adId }: { adId: string }) {
           actions={<ExportLink file="ad-breakdown.csv" ad={adId} label={`clicks of ${adId} by country`} />}
         >
           {body(
-            () =>
-              !data || data.breakdown.length === 0 ? (
+            (d) =>
+              d.breakdown.length === 0 ? (
                 <EmptyState>{why}</EmptyState>
               ) : (
                 <>
@@ -146,7 +127,7 @@ export function AdView({ adId }: { adId: string }) {
                         </tr>
                       </thead>
                       <tbody>
-                        {data.breakdown.map((r) => (
+                        {d.breakdown.map((r) => (
                           <tr key={r.country} data-testid="breakdown-row" data-country={r.country}>
                             <td>
                               {countryName(r.country)} <span className="muted">{r.country}</span>
@@ -154,9 +135,7 @@ export function AdView({ adId }: { adId: string }) {
                             <td className="num" data-testid="breakdown-count">
                               {fmtInt(r.count)}
                             </td>
-                            <td className="num">
-                              {data.total > 0 ? `${((r.count / data.total) * 100).toFixed(1)}%` : "—"}
-                            </td>
+                            <td className="num">{d.total > 0 ? `${((r.count / d.total) * 100).toFixed(1)}%` : "—"}</td>
                           </tr>
                         ))}
                       </tbody>
