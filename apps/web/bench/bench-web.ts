@@ -175,8 +175,11 @@ async function measureFilterChange(page: Page, country: string): Promise<{ total
     select.value = code;
     select.dispatchEvent(new Event("change", { bubbles: true }));
     await new Promise<void>((resolve) => {
+      // The panel first turns "loading" (the previous numbers stand in), then "ready" with the new ones.
+      let sawLoading = false;
       const check = () => {
-        if (new URLSearchParams(location.search).get("country") === code && kpis.dataset.loadingState === "ready") {
+        if (kpis.dataset.loadingState === "loading") sawLoading = true;
+        if (sawLoading && kpis.dataset.loadingState === "ready") {
           obs.disconnect();
           resolve();
         }
