@@ -15,9 +15,11 @@ export const e2eEnv = z
       .default(3100),
     /** The session secret of the server under test (which refuses the development one); random if unset. */
     BETTER_AUTH_SECRET: z.string().min(32).optional(),
+    /** Set per worktree or CI slot; the e2e prefix is derived from it so parallel runs never share live windows. */
+    REDIS_PREFIX: z.string().optional(),
   })
   .parse(process.env);
 
 /** The Redis prefix the web app under test reads, so fixtures never touch the demo's live windows. */
-export const E2E_REDIS_PREFIX = "e2e";
+export const E2E_REDIS_PREFIX = `${e2eEnv.REDIS_PREFIX ?? ""}e2e`;
 export const E2E_BASE_URL = `http://localhost:${e2eEnv.E2E_PORT}`;

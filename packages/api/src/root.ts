@@ -1,6 +1,7 @@
 // The app router: one router per domain, and the inferred input/output types for clients.
 import type { inferRouterInputs, inferRouterOutputs } from "@trpc/server";
 import { adsRouter } from "./routers/ads";
+import { dashboardRouter } from "./routers/dashboard";
 import { keysRouter } from "./routers/keys";
 import { opsRouter } from "./routers/ops";
 import { createCallerFactory, createTRPCRouter } from "./trpc";
@@ -9,6 +10,7 @@ export const appRouter = createTRPCRouter({
   ads: adsRouter,
   ops: opsRouter,
   keys: keysRouter,
+  dashboard: dashboardRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -10,5 +10,6 @@ export * from "./id-set";
 export * from "./ip";
 export * from "./rate-limit";
 export * from "./time";
+export * from "./time-zones";
 export * from "./top-n";
 export * from "./watermark";

@@ -112,7 +112,11 @@ export const lateEvents = pgTable(
     clicks: bigNum("clicks").notNull(),
     recordedAt: tsz("recorded_at").notNull().defaultNow(),
   },
-  (t) => [index("late_events_recorded_idx").on(t.recordedAt)],
+  (t) => [
+    index("late_events_recorded_idx").on(t.recordedAt),
+    // The dashboards mark the minutes of an ad (or of an advertiser's ads) that were corrected.
+    index("late_events_ad_minute_idx").on(t.adId, t.minute),
+  ],
 );
 
 /** Rejected input, kept queryable (payload truncated). */

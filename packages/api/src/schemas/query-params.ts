@@ -1,7 +1,8 @@
 // Shared zod fragments for inputs (tRPC and REST use the same ones): clean text, ad ids,
 // attribute filters, time parameters and the range rules (minutes or from/to, from < to, caps).
 import { canonicalIp, isCountryCode, parseTimestamp } from "@adclicks/core";
-import { MAX_RANGE_MS, MAX_TOP_N, MAX_WINDOW_MINUTES, type TimeRange } from "@adclicks/db/queries";
+// The browser-safe entry (types and limits only): the dashboard validates with these fragments too.
+import { MAX_RANGE_MS, MAX_TOP_N, MAX_WINDOW_MINUTES, type TimeRange } from "@adclicks/db/query-types";
 import { z } from "zod";
 
 // C0 controls, DEL and C1 controls: NUL above all, which Postgres text cannot hold.

@@ -1,0 +1,1 @@
+CREATE INDEX "late_events_ad_minute_idx" ON "late_events" USING btree ("ad_id","minute");
