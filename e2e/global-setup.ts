@@ -3,18 +3,20 @@
 // prefix, so the dashboard has known numbers.
 
 import { migrateDatabase } from "@adclicks/db";
-import { createDb, createRedis } from "@adclicks/db/client";
+import { createDb } from "@adclicks/db/client";
 import { dbEnv } from "@adclicks/db/env";
-import { writeLiveWindows, writeRollups } from "@adclicks/db/fixtures";
-import { redisKeys } from "@adclicks/db/redis-keys";
 import { seedDemoData } from "@adclicks/db/seed";
+import { writeRollups } from "@adclicks/db/testing";
+import { createRedis, redisKeys } from "@adclicks/live";
+import { redisEnv } from "@adclicks/live/env";
+import { writeLiveWindows } from "@adclicks/live/testing";
 import { E2E_BASE_URL, E2E_REDIS_PREFIX } from "./env";
 import { E2E_CLICKS } from "./fixtures";
 
 export default async function globalSetup(): Promise<() => Promise<void>> {
   await migrateDatabase(dbEnv.DATABASE_URL);
   const db = createDb(dbEnv.DATABASE_URL, 2);
-  const redis = createRedis(dbEnv.REDIS_URL);
+  const redis = createRedis(redisEnv.REDIS_URL);
   try {
     // Keep the demo credentials file as `npm start` wrote it (its URLs name the demo's port).
     await seedDemoData(db, { webUrl: E2E_BASE_URL, writeCredentials: false });

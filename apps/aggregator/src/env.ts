@@ -1,6 +1,7 @@
 // The aggregator's configuration, validated once at start (with the shared DB/Redis/Kafka env).
 import { dbEnv } from "@adclicks/db/env";
 import { kafkaEnv } from "@adclicks/kafka/env";
+import { redisEnv } from "@adclicks/live/env";
 import { createEnv } from "@t3-oss/env-core";
 import { z } from "zod";
 
@@ -47,7 +48,7 @@ export const env = createEnv({
     METRICS_PORT: z.coerce.number().int().min(0, "METRICS_PORT must be a port number").max(65_535).default(9464),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   },
-  extends: [dbEnv, kafkaEnv],
+  extends: [dbEnv, redisEnv, kafkaEnv],
   runtimeEnv: process.env,
   emptyStringAsUndefined: true,
 });

@@ -1,8 +1,9 @@
 // Aggregator entry point: validate config, wire clients, run the worker, serve /metrics and
 // /healthz, stop gracefully on SIGTERM/SIGINT.
 import { createServer } from "node:http";
-import { createPool, createRedis, redisKeys } from "@adclicks/db";
+import { createPool } from "@adclicks/db";
 import { createKafka, topicNames } from "@adclicks/kafka";
+import { createRedis, redisKeys } from "@adclicks/live";
 import { pino } from "pino";
 import { env } from "./env";
 import { registry } from "./metrics";

@@ -13,21 +13,17 @@ import {
   topN,
 } from "@adclicks/core";
 import {
-  applyDeltas,
   CheckpointFencedError,
   commitCheckpoint,
   decodeOutboxDeltas,
-  liveWindowsReady,
   loadCheckpoints,
   loadOutbox,
   markMinutePublished,
-  type RedisKeys,
-  rebuildLiveWindows,
-  type SeqRange,
   type StoredCheckpoint,
   withMinuteToPublish,
 } from "@adclicks/db";
 import { createIdempotentProducer, deadLetterMessage, offsetOf, type TopicNames, timestampOf } from "@adclicks/kafka";
+import { applyDeltas, liveWindowsReady, type RedisKeys, rebuildLiveWindows, type SeqRange } from "@adclicks/live";
 import type { Redis } from "ioredis";
 import type { Admin, Consumer, EachBatchPayload, Kafka, Message, Producer } from "kafkajs";
 import type pg from "pg";

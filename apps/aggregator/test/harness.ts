@@ -4,8 +4,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { type AdCount, topN } from "@adclicks/core";
-import { createRedis, readLiveSet, redisKeys } from "@adclicks/db";
-import { readLiveTopN } from "@adclicks/db/queries";
+import { createRedis, readLiveSet, readLiveTopN, redisKeys } from "@adclicks/live";
 import type { TestEnv } from "@adclicks/test-utils";
 import kafkajs from "kafkajs";
 import type pg from "pg";

@@ -8,12 +8,11 @@ import { existsSync } from "node:fs";
 import http from "node:http";
 import { fileURLToPath } from "node:url";
 import { createGunzip } from "node:zlib";
-import { deriveLiveSets, migrateDatabase } from "@adclicks/db";
-import { createDb, createRedis, type Db } from "@adclicks/db/client";
-import { ensureRawPartitions, markMinutesFinal } from "@adclicks/db/fixtures";
+import { migrateDatabase } from "@adclicks/db";
+import { createDb, type Db } from "@adclicks/db/client";
 import { createApiKey } from "@adclicks/db/queries";
-import { keptBucketOf, MINUTES_KEPT, redisKeys } from "@adclicks/db/redis-keys";
-import type { Redis } from "ioredis";
+import { ensureRawPartitions, markMinutesFinal } from "@adclicks/db/testing";
+import { createRedis, deriveLiveSets, keptBucketOf, MINUTES_KEPT, type Redis, redisKeys } from "@adclicks/live";
 import { BENCH_REDIS_PREFIX, benchDatabaseUrl, benchEnv, redisUrl, webServerEnv } from "./env";
 
 const ROOT = fileURLToPath(new URL("../../..", import.meta.url));

@@ -1,6 +1,7 @@
 // Settings of the query benchmark (all optional; defaults are the book's scale, bounded to
 // finish in a few minutes on two cores).
 import { dbEnv } from "@adclicks/db/env";
+import { redisEnv } from "@adclicks/live/env";
 import { z } from "zod";
 
 const int = (name: string, def: number, min = 1) =>
@@ -43,7 +44,7 @@ export function benchDatabaseUrl(): string {
   return u.toString();
 }
 
-export const redisUrl = dbEnv.REDIS_URL;
+export const redisUrl = redisEnv.REDIS_URL;
 
 /** Environment of the web app under test. */
 export function webServerEnv(): NodeJS.ProcessEnv {

@@ -1,6 +1,7 @@
 // The web app's settings, validated once: database and Redis (shared with every process) plus
 // the session secret of better-auth.
 import { dbEnv } from "@adclicks/db/env";
+import { redisEnv } from "@adclicks/live/env";
 import { createEnv } from "@t3-oss/env-nextjs";
 import { z } from "zod";
 
@@ -8,7 +9,7 @@ import { z } from "zod";
 const DEV_AUTH_SECRET = "insecure-local-dev-secret-change-me-0123456789";
 
 export const env = createEnv({
-  extends: [dbEnv],
+  extends: [dbEnv, redisEnv],
   server: {
     BETTER_AUTH_SECRET: z
       .string()

@@ -2,8 +2,9 @@
 // reads headers), the error formatter (zod issues, field named in the message) and the base
 // procedures: public, advertiser (any signed-in user or valid key), ops (ops role only).
 import type { Db } from "@adclicks/db/client";
+import type { LiveWindows } from "@adclicks/db/queries";
 import { type ApiKeyCache, QueryInputError, verifyApiKey } from "@adclicks/db/queries";
-import type { RedisKeys } from "@adclicks/db/redis-keys";
+import type { RedisKeys } from "@adclicks/live";
 import { initTRPC, TRPCError } from "@trpc/server";
 import type { Redis } from "ioredis";
 import superjson from "superjson";
@@ -16,8 +17,11 @@ import { RateLimitedError, takeRateLimit } from "./rate-limit";
 /** Long-lived dependencies, built once per process (or per test file). */
 export interface ApiDeps {
   db: Db;
+  /** The API's own Redis use (rate limits) and its keys' prefix. */
   redis: Redis;
   redisKeys: RedisKeys;
+  /** The live windows queries read (`createLiveWindows` of @adclicks/live), or null: Postgres only. */
+  live: LiveWindows | null;
   /** better-auth, for session cookies; absent in tests that pass the caller directly. */
   auth?: AuthInstance;
   /** Verified partner keys kept in memory (revocations are heard at once); absent: Postgres every time. */

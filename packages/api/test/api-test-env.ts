@@ -4,9 +4,9 @@
 // The deps carry the verified-key cache as the web app does, so revocations are tested through it.
 
 import { ads, advertisers } from "@adclicks/db/catalog-schema";
-import { createDb, createRedis, type Db } from "@adclicks/db/client";
+import { createDb, type Db } from "@adclicks/db/client";
 import { createApiKey, createApiKeyCache, revokeApiKey } from "@adclicks/db/queries";
-import { redisKeys } from "@adclicks/db/redis-keys";
+import { createLiveWindows, createRedis, redisKeys } from "@adclicks/live";
 import { createTestEnv, type TestEnv } from "@adclicks/test-utils";
 import type { Redis } from "ioredis";
 import type { Caller } from "../src/access";
@@ -40,7 +40,8 @@ export async function createApiTestEnv(label: string): Promise<ApiTestEnv> {
   const redis = createRedis(env.redisUrl);
   const keyCache = createApiKeyCache({ databaseUrl: env.databaseUrl });
   await keyCache.start(); // listening from the first request, as in a warmed-up web process
-  const deps: ApiDeps = { db, redis, redisKeys: redisKeys(env.redisPrefix), keyCache };
+  const keys = redisKeys(env.redisPrefix);
+  const deps: ApiDeps = { db, redis, redisKeys: keys, live: createLiveWindows(redis, keys), keyCache };
   await db.insert(advertisers).values([
     { id: "adv-a", name: "Acme" },
     { id: "adv-b", name: "Bluebird" },

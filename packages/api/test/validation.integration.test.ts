@@ -2,7 +2,7 @@
 // filters, bad filter values → 400 with a message naming the field; nothing answers 500.
 // Also the REST answers' caching and compression headers.
 
-import { writeLiveWindows } from "@adclicks/db/fixtures";
+import { writeLiveWindows } from "@adclicks/live/testing";
 import superjson from "superjson";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { handleTrpcRequest } from "../src/http";

@@ -1,11 +1,12 @@
-// Postgres and Redis clients. Callers pass URLs (tests use their own database and prefix);
-// processes get them from env.ts.
+// Postgres clients. Callers pass URLs (tests use their own database); processes get them from
+// env.ts. (The Redis client is @adclicks/live's.)
 import { drizzle, type NodePgDatabase } from "drizzle-orm/node-postgres";
-import { Redis } from "ioredis";
 import pg from "pg";
 import * as schema from "./schema";
 
 export type Db = NodePgDatabase<typeof schema> & { $client: pg.Pool };
+/** A Postgres connection pool (for packages that pass one on without a driver of their own). */
+export type PgPool = pg.Pool;
 
 // BIGINT and NUMERIC sums come back as strings by default; every count here fits in 2^53.
 pg.types.setTypeParser(20, (v) => Number(v));
@@ -23,14 +24,4 @@ export function createPool(url: string, max = 10): pg.Pool {
 
 export function createDb(url: string, max = 10): Db {
   return drizzle(createPool(url, max), { schema }) as Db;
-}
-
-export function createRedis(url: string, opts: { lazyConnect?: boolean } = {}): Redis {
-  return new Redis(url, {
-    lazyConnect: opts.lazyConnect ?? false,
-    maxRetriesPerRequest: 2,
-    // Off: ioredis auto-pipelining crashes the process on some script replies (results[i] not iterable).
-    enableAutoPipelining: false,
-    retryStrategy: (times) => Math.min(100 * 2 ** times, 2_000),
-  });
 }

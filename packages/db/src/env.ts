@@ -1,18 +1,10 @@
-// Connection settings shared by every process that talks to Postgres or Redis, validated once.
+// The Postgres connection setting shared by every process that talks to Postgres, validated once.
 import { createEnv } from "@t3-oss/env-core";
-import { z } from "zod";
 import { databaseUrlEnv } from "./env-schema";
 
 export const dbEnv = createEnv({
   server: {
     DATABASE_URL: databaseUrlEnv,
-    REDIS_URL: z
-      .url({ protocol: /^rediss?$/, error: "REDIS_URL must be a redis:// URL, e.g. redis://127.0.0.1:6379" })
-      .default("redis://127.0.0.1:6379"),
-    REDIS_PREFIX: z
-      .string()
-      .regex(/^[a-z0-9_-]{1,32}$/, "REDIS_PREFIX: 1-32 of [a-z0-9_-]")
-      .default("ac"),
   },
   runtimeEnv: process.env,
   emptyStringAsUndefined: true,

@@ -3,9 +3,9 @@
 // Postgres listener for revocations), created on first use (never at build time).
 import "server-only";
 import { type ApiDeps, type AuthInstance, createAuth } from "@adclicks/api";
-import { createDb, createRedis } from "@adclicks/db/client";
+import { createDb } from "@adclicks/db/client";
 import { createApiKeyCache } from "@adclicks/db/queries";
-import { redisKeys } from "@adclicks/db/redis-keys";
+import { createLiveWindows, createRedis, redisKeys } from "@adclicks/live";
 import { env, usingDevAuthSecret } from "~/env";
 
 const LOCAL_HOSTS = ["localhost", "localhost:*", "127.0.0.1", "127.0.0.1:*"];
@@ -18,10 +18,13 @@ export function getDeps(): WebDeps {
       console.warn("BETTER_AUTH_SECRET is not set: using the local development secret (set it in production)");
     }
     const db = createDb(env.DATABASE_URL, 10);
+    const redis = createRedis(env.REDIS_URL);
+    const keys = redisKeys(env.REDIS_PREFIX);
     holder.__adclicksDeps = {
       db,
-      redis: createRedis(env.REDIS_URL),
-      redisKeys: redisKeys(env.REDIS_PREFIX),
+      redis,
+      redisKeys: keys,
+      live: createLiveWindows(redis, keys),
       keyCache: createApiKeyCache({ databaseUrl: env.DATABASE_URL }),
       auth: createAuth({
         db,

@@ -2,7 +2,7 @@
 // partition, event-time lag, the Redis outbox backlog, late events, dead letters by reason and
 // the finality of recent minutes. Every query is bounded by an index or a recent time window.
 import { sql } from "drizzle-orm";
-import { getLiveState, getRollupStatus } from "./plan-query";
+import { getRollupStatus } from "./plan-query";
 import type { QueryDeps } from "./types";
 
 export interface PipelineHealth {
@@ -64,7 +64,7 @@ export async function getPipelineHealth(deps: QueryDeps): Promise<PipelineHealth
       sql`select minute, final_at, late_clicks from minute_status order by minute desc limit 15`,
     ),
     getRollupStatus(db),
-    getLiveState(deps),
+    deps.live ? deps.live.state() : { headMs: null, ready: false },
   ]);
   const nowMs = ms(now.rows[0]?.now ?? new Date()) ?? Date.now();
   return {

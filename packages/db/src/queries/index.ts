@@ -1,5 +1,6 @@
 // The query layer every interface (tRPC, REST, CLI) calls: counts, top N, series, breakdowns,
-// ops health, the catalog and API keys. Routing between Redis and Postgres lives in plan-query.
+// ops health, the catalog and API keys. Routing between the Redis live windows (reached through
+// the LiveWindows port of types.ts, implemented by @adclicks/live) and Postgres lives in plan-query.
 export * from "./api-key-cache";
 export * from "./api-keys";
 export * from "./catalog";
@@ -8,6 +9,5 @@ export * from "./get-click-series";
 export * from "./get-country-breakdown";
 export * from "./get-pipeline-health";
 export * from "./get-popular-ads";
-export * from "./live-reads";
 export * from "./plan-query";
 export * from "./types";

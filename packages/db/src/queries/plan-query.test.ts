@@ -1,6 +1,5 @@
 // Unit tests of the pure range arithmetic behind every query.
 import { describe, expect, test } from "vitest";
-import { isLiveWindow } from "./live-reads";
 import { alignedRange, isFinal, lastMinutesRange } from "./plan-query";
 import { MINUTE_MS, QueryInputError } from "./types";
 
@@ -23,10 +22,5 @@ describe("ranges", () => {
     expect(isFinal({ fromMs: T, toMs: T + MINUTE_MS }, T + MINUTE_MS)).toBe(true);
     expect(isFinal({ fromMs: T, toMs: T + 2 * MINUTE_MS }, T + MINUTE_MS)).toBe(false);
     expect(isFinal({ fromMs: T, toMs: T + MINUTE_MS }, null)).toBe(false);
-  });
-
-  test("every whole M from 1 to 60 minutes is a Redis window, nothing else", () => {
-    expect(Array.from({ length: 60 }, (_, i) => i + 1).every(isLiveWindow)).toBe(true);
-    expect([0, 1.5, 61, 1440].some(isLiveWindow)).toBe(false);
   });
 });

@@ -1,15 +1,17 @@
 // Routing: which store answers a query, and the exact minute-aligned interval it covers.
-// Live windows (last M minutes, M ≤ 60, no ip/user filter, Redis ready) come from
-// Redis; other ranges from the Postgres rollups; ip/user_id filters from the raw archive.
-// The rollup status (head, asOf) is read from Postgres at most about once a second per process
-// where only asOf is needed; a "last M minutes" range answered by Postgres reads a fresh head.
+// Live windows (last M minutes, no ip/user filter, the live windows ready and holding M) come
+// from Redis through the LiveWindows port; other ranges from the Postgres rollups; ip/user_id
+// filters from the raw archive. The rollup status (head, asOf) is read from Postgres at most
+// about once a second per process where only asOf is needed; a "last M minutes" range answered
+// by Postgres reads a fresh head.
 import { sql } from "drizzle-orm";
-import type { ChainableCommander } from "ioredis";
-import { defineLiveReads, isLiveWindow } from "./live-reads";
 import {
   type ClickFilter,
   floorMinute,
   hasRawFilter,
+  type LiveAnswer,
+  type LiveWindow,
+  type LiveWindows,
   MAX_RANGE_MS,
   MAX_WINDOW_MINUTES,
   MINUTE_MS,
@@ -27,17 +29,11 @@ export interface QueryPlan {
   asOfMs: number | null;
 }
 
-export interface LiveState {
-  headMs: number | null;
-  ready: boolean;
-}
+/** A plan, with what the live windows answered when they answer it. */
+export type PlanOf<T> = (QueryPlan & { source: "redis"; live: T }) | (QueryPlan & { source: "rollups" | "raw" });
 
-/** Redis meta: the newest minute with data and whether the live windows are complete. */
-export async function getLiveState(deps: Pick<QueryDeps, "redis" | "redisKeys">): Promise<LiveState> {
-  const [head, ready] = await deps.redis.hmget(deps.redisKeys.meta, "head", "ready");
-  const headMs = head === null || head === undefined ? null : Number(head);
-  return { headMs: headMs !== null && Number.isFinite(headMs) ? headMs : null, ready: ready === "1" };
-}
+/** The read a query needs from the live windows, if they can answer it. */
+export type LiveRead<T> = (live: LiveWindows, w: LiveWindow) => Promise<LiveAnswer<T> | null>;
 
 /** The Postgres head (newest minute with any click) and asOf, in one round trip. */
 export async function getRollupStatus(db: QueryDeps["db"]): Promise<RollupStatus> {
@@ -119,45 +115,40 @@ export function alignedRange(fromMs: number, toMs: number): ResolvedRange {
 }
 
 /**
- * Reads a live window in the same MULTI as the Redis meta, so a Redis answer costs one round
- * trip and its head and data belong to the same instant (the aggregator updates them atomically).
+ * Decides the store and resolves the interval. `live` reads what the query needs from the live
+ * windows; without it (or when they cannot answer) Postgres answers.
  */
-export type LiveProbe = (multi: ChainableCommander) => ChainableCommander;
-
-/**
- * Decides the store and resolves the interval. `allowRedis` is false for queries Redis cannot
- * answer; `probe` queues the Redis read the query needs if Redis answers (its replies come back
- * in `plan.probed`, and are discarded when the windows turn out not to be ready).
- */
-export async function planQuery(
+export async function planQuery<T = never>(
   deps: QueryDeps,
   range: TimeRange,
   filter: ClickFilter,
-  opts: { allowRedis?: boolean; probe?: LiveProbe } = {},
-): Promise<QueryPlan & { probed: unknown[] }> {
+  opts: { live?: LiveRead<T> } = {},
+): Promise<PlanOf<T>> {
   if (range.kind === "last" && !(Number.isInteger(range.minutes) && range.minutes >= 1)) {
     throw new QueryInputError("minutes", "must be a whole number of minutes ≥ 1");
   }
   if (range.kind === "last" && range.minutes > MAX_WINDOW_MINUTES) {
     throw new QueryInputError("minutes", `must be at most ${MAX_WINDOW_MINUTES}`);
   }
-  const wantsRedis =
-    (opts.allowRedis ?? true) && range.kind === "last" && isLiveWindow(range.minutes) && !hasRawFilter(filter);
-  const source: QuerySource = hasRawFilter(filter) ? "raw" : "rollups";
+  const source = hasRawFilter(filter) ? "raw" : "rollups";
   const startedAt = performance.now();
   // A range of explicit times needs only asOf, which may be recent rather than current; a "last
   // M minutes" range rests on the Postgres head unless Redis answers, and then needs a head read
   // after this query began (as if it had read it itself).
   const recent = () => getRollupStatusSince(deps.db, performance.now() - STATUS_MAX_AGE_MS);
   const current = () => getRollupStatusSince(deps.db, startedAt);
-  if (!wantsRedis) return planFromRollups(deps, range, source, await (range.kind === "between" ? recent() : current()));
-  const [live, status] = await Promise.all([readLive(deps, opts.probe), recent()]);
-  if (range.kind === "last" && live.ready && live.headMs !== null) {
+  if (range.kind === "between") return planFromRollups(deps, range, source, await recent());
+  if (!opts.live || !deps.live || hasRawFilter(filter)) return planFromRollups(deps, range, source, await current());
+  const [answer, status] = await Promise.all([
+    opts.live(deps.live, { minutes: range.minutes, country: filter.country }),
+    recent(),
+  ]);
+  if (answer) {
     return {
       source: "redis",
-      range: lastMinutesRange(live.headMs, range.minutes),
+      range: lastMinutesRange(answer.headMs, range.minutes),
       asOfMs: status.asOfMs,
-      probed: live.probed,
+      live: answer.value,
     };
   }
   return planFromRollups(deps, range, source, await current());
@@ -166,36 +157,15 @@ export async function planQuery(
 function planFromRollups(
   deps: QueryDeps,
   range: TimeRange,
-  source: QuerySource,
+  source: "rollups" | "raw",
   status: RollupStatus,
-): QueryPlan & { probed: unknown[] } {
+): PlanOf<never> {
   if (range.kind === "between") {
-    return { source, range: alignedRange(range.fromMs, range.toMs), asOfMs: status.asOfMs, probed: [] };
+    return { source, range: alignedRange(range.fromMs, range.toMs), asOfMs: status.asOfMs };
   }
   // No click anywhere yet: anchor the window on the current minute so from/to stay meaningful.
   const headMs = status.headMs ?? floorMinute((deps.now ?? Date.now)());
-  return { source, range: lastMinutesRange(headMs, range.minutes), asOfMs: status.asOfMs, probed: [] };
-}
-
-async function readLive(
-  deps: Pick<QueryDeps, "redis" | "redisKeys">,
-  probe: LiveProbe | undefined,
-): Promise<LiveState & { probed: unknown[] }> {
-  if (!probe) return { ...(await getLiveState(deps)), probed: [] };
-  defineLiveReads(deps.redis); // before the MULTI: it copies the connection's commands
-  const replies = await probe(deps.redis.multi().hmget(deps.redisKeys.meta, "head", "ready")).exec();
-  if (!replies) throw new Error("Redis MULTI was aborted");
-  const values = replies.map(([err, value]) => {
-    if (err) throw err;
-    return value;
-  });
-  const [head, ready] = (values[0] as (string | null)[] | undefined) ?? [];
-  const headMs = head ? Number(head) : null;
-  return {
-    headMs: headMs !== null && Number.isFinite(headMs) ? headMs : null,
-    ready: ready === "1",
-    probed: values.slice(1),
-  };
+  return { source, range: lastMinutesRange(headMs, range.minutes), asOfMs: status.asOfMs };
 }
 
 /** True when every minute of the range is final (its counts will only change by late corrections). */

@@ -1,15 +1,40 @@
 // Shared types of the query layer: what a query needs (stores, clock), the time ranges and
 // filters it accepts, and which advertisers' ads the caller may see.
-import type { Redis } from "ioredis";
+import type { AdCount } from "@adclicks/core";
 import type { Db } from "../client";
-import type { RedisKeys } from "../redis-keys";
 
 export interface QueryDeps {
   db: Db;
-  redis: Redis;
-  redisKeys: RedisKeys;
+  /** The Redis live windows (@adclicks/live), or null where Postgres answers everything. */
+  live: LiveWindows | null;
   /** Wall clock in epoch ms (tests pin it). Only used when no minute has any click yet. */
   now?: () => number;
+}
+
+/** A live window: the last `minutes` minutes, for one country (or all, undefined). */
+export interface LiveWindow {
+  minutes: number;
+  country: string | undefined;
+}
+
+/** What the live windows answered, and the newest minute of the window it is for. */
+export interface LiveAnswer<T> {
+  headMs: number;
+  value: T;
+}
+
+/**
+ * The Redis live windows as the query layer uses them (implemented by @adclicks/live, so this
+ * package needs no Redis client). Every read answers null when the live windows cannot answer it
+ * (not built yet, being rebuilt, or a window longer than they keep): Postgres answers instead.
+ */
+export interface LiveWindows {
+  /** The exact top N (count desc, ad_id asc) over the window. */
+  topN(w: LiveWindow, n: number): Promise<LiveAnswer<AdCount[]> | null>;
+  /** Clicks of each given ad over the window (ads without any are left out). */
+  counts(w: LiveWindow, adIds: readonly string[]): Promise<LiveAnswer<Map<string, number>> | null>;
+  /** The newest minute with data and whether the windows are built (for the ops view). */
+  state(): Promise<{ headMs: number | null; ready: boolean }>;
 }
 
 // Window arithmetic lives in core; re-exported so query code has one import.

@@ -35,7 +35,7 @@ export const BUCKET_MINUTES = 5;
  */
 export const LIVE_TTL_MS = 25 * 60 * 60 * 1000;
 
-const MINUTE_MS = 60_000;
+export const MINUTE_MS = 60_000;
 export const BUCKET_MS = BUCKET_MINUTES * MINUTE_MS;
 
 /**
@@ -50,7 +50,7 @@ export function keptBucketOf(minuteMs: number, headMs: number): number | null {
 /**
  * The sets whose sum is the window of `minutes` minutes ending with `headMs`: minute sets up to
  * the first bucket boundary, then whole buckets (the head's bucket has no minute after the head).
- * The read scripts in live-reads.ts do the same in Lua.
+ * The read scripts do the same in Lua (lua/window-sets.lua).
  */
 export function windowSets(headMs: number, minutes: number): { minutes: number[]; buckets: number[] } {
   const out = { minutes: [] as number[], buckets: [] as number[] };

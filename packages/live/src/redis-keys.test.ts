@@ -1,5 +1,6 @@
 // Unit tests of the live-window key plan: which minute and bucket sets add up to a window.
 import { describe, expect, test } from "vitest";
+import { isLiveWindow } from "./live-reads";
 import { BUCKET_MINUTES, keptBucketOf, MINUTES_KEPT, windowSets } from "./redis-keys";
 
 const MIN = 60_000;
@@ -41,4 +42,9 @@ describe("windowSets", () => {
     expect(keptBucketOf(head - 59 * MIN, head)).toBeNull();
     expect(keptBucketOf(head - 58 * MIN, head)).toBe(head - 58 * MIN);
   });
+});
+
+test("every whole M from 1 to 60 minutes is a Redis window, nothing else", () => {
+  expect(Array.from({ length: 60 }, (_, i) => i + 1).every(isLiveWindow)).toBe(true);
+  expect([0, 1.5, 61, 1440].some(isLiveWindow)).toBe(false);
 });

@@ -2,14 +2,14 @@
 // algorithm (skewed and flat traffic, ties at the cut, capped tops, the union fallback) and
 // per-ad counts, each compared with a brute-force sum of the rows that were written.
 import { type AdCount, topN } from "@adclicks/core";
+import { type RollupRow, seededRandom } from "@adclicks/db/testing";
 import { createTestEnv, type TestEnv } from "@adclicks/test-utils";
 import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { createRedis } from "../client";
-import { type RedisKeys, redisKeys, TOP_CAP } from "../redis-keys";
-import { type RollupRow, seededRandom, writeLiveWindows } from "./fixtures";
-import { defineLiveReads, liveCountsOfAds, queueLiveCount, readLiveTopN } from "./live-reads";
-import { MINUTE_MS } from "./types";
+import { createRedis } from "./client";
+import { readLiveCounts, readLiveTopN } from "./live-reads";
+import { MINUTE_MS, type RedisKeys, redisKeys, TOP_CAP } from "./redis-keys";
+import { writeLiveWindows } from "./testing";
 
 const HEAD = Date.UTC(2026, 0, 5, 12, 3); // not on a bucket boundary: the head bucket is partial
 const COUNTRIES = ["US", "DE", "JP"];
@@ -84,12 +84,8 @@ function bruteTopN(rows: RollupRow[], minutes: number, country: string | undefin
 }
 
 async function countOf(keys: RedisKeys, minutes: number, country: string | undefined, adId: string) {
-  defineLiveReads(redis);
-  const [[err, value]] = (await queueLiveCount(redis.multi(), keys, { minutes, country }, adId).exec()) as [
-    [Error | null, unknown],
-  ];
-  if (err) throw err;
-  return value;
+  const r = await readLiveCounts(redis, keys, { minutes, country }, [adId]);
+  return r && (r.value.get(adId) ?? 0);
 }
 
 describe("top N over a window of minute sets", () => {
@@ -145,7 +141,7 @@ describe("top N over a window of minute sets", () => {
 
   test("counts of a given list of ads (a scoped caller) equal the brute-force sums", async () => {
     const ids = Array.from({ length: 2_500 }, (_, i) => `ad-${i * 7}`);
-    const got = await liveCountsOfAds(redis, keys(), { headMs: HEAD, minutes: 17, country: "JP" }, ids);
+    const got = (await readLiveCounts(redis, keys(), { minutes: 17, country: "JP" }, ids))?.value;
     const want = new Map<string, number>();
     for (const r of rows) {
       if (r.country === "JP" && r.minuteMs > HEAD - 17 * MINUTE_MS && ids.includes(r.adId)) {

@@ -4,13 +4,14 @@
 // leaves the kept hour taking its keys along; a rebuild from Postgres giving the same sets;
 // expiries on every key.
 import { MINUTE_MS, MinuteCounts } from "@adclicks/core";
+import { createPool, type PgPool } from "@adclicks/db";
+import { seededRandom } from "@adclicks/db/testing";
 import { createTestEnv, type TestEnv } from "@adclicks/test-utils";
 import type { Redis } from "ioredis";
-import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { createPool, createRedis } from "./client";
-import { applyDeltas, readLiveSet, rebuildLiveWindows } from "./live-windows";
-import { seededRandom } from "./queries/fixtures";
+import { createRedis } from "./client";
+import { applyDeltas, readLiveSet } from "./live-windows";
+import { rebuildLiveWindows } from "./rebuild";
 import { ALL_COUNTRIES, BUCKET_MS, keptBucketOf, MINUTES_KEPT, type RedisKeys, redisKeys, TOP_CAP } from "./redis-keys";
 
 const HEAD = Date.UTC(2026, 0, 5, 12, 3);
@@ -21,7 +22,7 @@ const countryOf = (r: number) => (r < 0.5 ? "US" : COUNTRIES[1 + Math.floor((r -
 
 let env: TestEnv;
 let redis: Redis;
-let pool: pg.Pool;
+let pool: PgPool;
 
 beforeAll(async () => {
   env = await createTestEnv("live-windows");
