@@ -23,7 +23,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     const minuteMs = Math.floor(Date.now() / 60_000) * 60_000;
     const rows = E2E_CLICKS.map((c) => ({ ...c, minuteMs }));
     await writeRollups(db, rows);
-    await writeLiveWindows(redis, redisKeys(E2E_REDIS_PREFIX), rows, { headMs: minuteMs });
+    await writeLiveWindows(redis, redisKeys(E2E_REDIS_PREFIX), rows, { nowMs: Date.now() });
   } finally {
     redis.disconnect();
     await db.$client.end();

@@ -1,5 +1,6 @@
 // The aggregator's configuration, validated once at start (with the shared DB/Redis/Kafka env).
 import { dbEnv } from "@adclicks/db/env";
+import { maxFutureSkewEnvSchema } from "@adclicks/kafka";
 import { kafkaEnv } from "@adclicks/kafka/env";
 import { redisEnv } from "@adclicks/live/env";
 import { createEnv } from "@t3-oss/env-core";
@@ -21,6 +22,7 @@ export const env = createEnv({
       .default("aggregator"),
     CHECKPOINT_INTERVAL_MS: ms("CHECKPOINT_INTERVAL_MS", 1_000, 50, 60_000),
     ALLOWED_LATENESS_MS: ms("ALLOWED_LATENESS_MS", 15_000, 0, 3_600_000),
+    ...maxFutureSkewEnvSchema,
     IDLE_TIMEOUT_MS: ms("IDLE_TIMEOUT_MS", 30_000, 100, 3_600_000),
     DEDUP_HORIZON_MS: ms("DEDUP_HORIZON_MS", 600_000, 0, 24 * 3_600_000),
     KAFKA_SESSION_TIMEOUT_MS: ms("KAFKA_SESSION_TIMEOUT_MS", 30_000, 6_000, 300_000),

@@ -28,6 +28,7 @@ const worker = new AggregatorWorker({
   hotAds: { clicksPerMinute: env.HOT_AD_CLICKS_PER_MINUTE, slots: env.HOT_AD_SLOTS },
   operator: {
     allowedLatenessMs: env.ALLOWED_LATENESS_MS,
+    maxFutureSkewMs: env.MAX_FUTURE_SKEW_MS,
     idleTimeoutMs: env.IDLE_TIMEOUT_MS,
     dedupHorizonMs: env.DEDUP_HORIZON_MS,
   },

@@ -27,6 +27,8 @@ export interface CollectorOptions {
   metrics?: CollectorMetrics;
   /** Hot-ad lists (kept fresh by the caller) that clicks are routed by. */
   hotAds?: HotAdRouter;
+  /** Clicks stamped more than this ahead of their receipt are rejected (default: core's 30 s). */
+  maxFutureSkewMs?: number;
 }
 
 export interface Collector {
@@ -80,6 +82,7 @@ export async function startCollector(opts: CollectorOptions): Promise<Collector>
     ackTimeoutMs,
     retryAfterS: opts.retryAfterS ?? 2,
     hotAds: opts.hotAds,
+    maxFutureSkewMs: opts.maxFutureSkewMs,
   });
   const server = createServer(handler);
   // Slow or stalled clients must not hold sockets forever.

@@ -28,6 +28,8 @@ export interface HandlerDeps {
   retryAfterS: number;
   /** Hot-ad lists to route by (absent: every click keyed by its ad_id). */
   hotAds?: HotAdRouter;
+  /** Clicks stamped more than this ahead of their receipt are rejected as future_timestamp. */
+  maxFutureSkewMs?: number;
   now?: () => number;
 }
 
@@ -81,7 +83,12 @@ export function createHandler(deps: HandlerDeps) {
       json(res, split.status, { error: split.message });
       return split.status;
     }
-    const outcome = ingestEvents(split.items, { nowMs: now(), source: "collector", hotAds: deps.hotAds });
+    const outcome = ingestEvents(split.items, {
+      nowMs: now(),
+      source: "collector",
+      hotAds: deps.hotAds,
+      maxFutureSkewMs: deps.maxFutureSkewMs,
+    });
     const batch = [
       { topic: deps.topics.clicks, messages: outcome.clicks },
       { topic: deps.topics.deadLetters, messages: outcome.deadLetters },

@@ -22,6 +22,7 @@ const collector = await startCollector({
   ackTimeoutMs: env.COLLECTOR_ACK_TIMEOUT_MS,
   compression: compressionType(env.COLLECTOR_COMPRESSION),
   hotAds: hotAds.router,
+  maxFutureSkewMs: env.MAX_FUTURE_SKEW_MS,
 });
 logger.info({ port: collector.port, brokers: env.KAFKA_BROKERS }, "collector listening: POST /v1/clicks");
 

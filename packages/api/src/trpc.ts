@@ -22,6 +22,8 @@ export interface ApiDeps {
   redisKeys: RedisKeys;
   /** The live windows queries read (`createLiveWindows` of @adclicks/live), or null: Postgres only. */
   live: LiveWindows | null;
+  /** The wall clock (epoch ms) the queries' "last M minutes" end with; tests pin it. */
+  now: () => number;
   /** better-auth, for session cookies; absent in tests that pass the caller directly. */
   auth?: AuthInstance;
   /** Verified partner keys kept in memory (revocations are heard at once); absent: Postgres every time. */

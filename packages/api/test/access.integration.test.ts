@@ -11,7 +11,7 @@ let t: ApiTestEnv;
 const HEAD = Date.UTC(2026, 0, 5, 12, 0);
 
 beforeAll(async () => {
-  t = await createApiTestEnv("access");
+  t = await createApiTestEnv("access", { nowMs: HEAD + 30_000 });
   const rows = [...ADS_A, ...ADS_B, UNKNOWN_AD].map((adId, i) => ({
     adId,
     minuteMs: HEAD,

@@ -34,14 +34,16 @@ export interface ApiTestEnv {
   cleanup(): Promise<void>;
 }
 
-export async function createApiTestEnv(label: string): Promise<ApiTestEnv> {
+/** `nowMs`: the queries' clock ("the last M minutes" end with its minute), pinned for fixtures. */
+export async function createApiTestEnv(label: string, opts: { nowMs?: number } = {}): Promise<ApiTestEnv> {
   const env = await createTestEnv(label);
   const db = createDb(env.databaseUrl, 4);
   const redis = createRedis(env.redisUrl);
   const keyCache = createApiKeyCache({ databaseUrl: env.databaseUrl });
   await keyCache.start(); // listening from the first request, as in a warmed-up web process
   const keys = redisKeys(env.redisPrefix);
-  const deps: ApiDeps = { db, redis, redisKeys: keys, live: createLiveWindows(redis, keys), keyCache };
+  const now = opts.nowMs === undefined ? Date.now : () => opts.nowMs as number;
+  const deps: ApiDeps = { db, redis, redisKeys: keys, live: createLiveWindows(redis, keys), now, keyCache };
   await db.insert(advertisers).values([
     { id: "adv-a", name: "Acme" },
     { id: "adv-b", name: "Bluebird" },

@@ -35,7 +35,7 @@ const clicks = generateClicks({
 let t: ApiTestEnv;
 let cold: ApiDeps;
 beforeAll(async () => {
-  t = await createApiTestEnv("correctness");
+  t = await createApiTestEnv("correctness", { nowMs: HEAD + 30_000 });
   cold = { ...t.deps, live: createLiveWindows(t.redis, redisKeys(`${t.env.redisPrefix}-cold`)) };
   const rows = rollupsOf(clicks);
   await writeRawClicks(t.db, clicks);

@@ -10,7 +10,7 @@ import { type ApiTestEnv, createApiTestEnv } from "./api-test-env";
 
 let t: ApiTestEnv;
 beforeAll(async () => {
-  t = await createApiTestEnv("validation");
+  t = await createApiTestEnv("validation", { nowMs: Date.UTC(2026, 0, 5, 12, 0, 30) });
 });
 afterAll(() => t?.cleanup());
 
@@ -108,7 +108,7 @@ describe("REST headers", () => {
       country: "US",
       clicks: 5,
     }));
-    await writeLiveWindows(t.redis, t.deps.redisKeys, rows, { headMs: head });
+    await writeLiveWindows(t.redis, t.deps.redisKeys, rows, { nowMs: head });
     const small = await t.rest(`${COUNT}?minutes=1`, { key: t.keys.all });
     expect({ status: small.status, cacheControl: small.headers.get("cache-control") }).toEqual({
       status: 200,

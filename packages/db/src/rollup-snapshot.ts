@@ -9,8 +9,8 @@ export interface RollupCell {
 }
 
 export interface RollupSnapshot {
-  /** The newest minute with a rollup row (epoch ms), or null when there is none. */
-  headMs: number | null;
+  /** The minutes (epoch ms, ascending) from `fromMs` on that have rollup rows, future ones too. */
+  minutesFrom(fromMs: number): Promise<number[]>;
   /** Every rollup row of one minute. */
   minute(minuteMs: number): Promise<RollupCell[]>;
   /** The last committed checkpoint seq per partition of the consumer. */
@@ -29,11 +29,20 @@ export async function withRollupSnapshot<T>(
   const client = await pool.connect();
   try {
     await client.query("begin isolation level repeatable read read only");
-    const h = await client.query<{ head: number | null }>(
-      "select (extract(epoch from max(minute)) * 1000)::bigint as head from click_rollups",
-    );
     const result = await read({
-      headMs: h.rows[0]?.head ?? null,
+      // One index probe per minute with data (a loose index scan), not a scan of every row.
+      minutesFrom: async (fromMs) =>
+        (
+          await client.query<{ m: number }>(
+            `with recursive m as (
+               (select minute from click_rollups where minute >= to_timestamp($1 / 1000.0) order by minute limit 1)
+               union all
+               select (select minute from click_rollups where minute > m.minute order by minute limit 1)
+               from m where m.minute is not null)
+             select (extract(epoch from minute) * 1000)::bigint as m from m where minute is not null`,
+            [fromMs],
+          )
+        ).rows.map((r) => Number(r.m)),
       minute: async (m) =>
         (
           await client.query<RollupCell>(

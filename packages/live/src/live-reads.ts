@@ -6,7 +6,7 @@
 // flat traffic grows k, and past a budget (or the tops' cap) the sets are summed (exact, slower).
 // `createLiveWindows` serves these reads to the query layer of @adclicks/db.
 import { type AdCount, topN } from "@adclicks/core";
-import type { LiveAnswer, LiveWindow, LiveWindows } from "@adclicks/db/queries";
+import type { LiveWindow, LiveWindows } from "@adclicks/db/queries";
 import type { Redis } from "ioredis";
 import { luaScript, runScript } from "./lua-scripts";
 import { ALL_COUNTRIES, MINUTES_KEPT, type RedisKeys } from "./redis-keys";
@@ -27,8 +27,6 @@ export function isLiveWindow(minutes: number): boolean {
 
 export interface LiveTopN {
   ads: AdCount[];
-  /** The newest minute of the window. */
-  headMs: number;
   /** How it was computed: one minute set, the threshold algorithm (read `depth` deep), or a union. */
   how: "one" | "threshold" | "union";
   depth: number;
@@ -42,19 +40,12 @@ export async function readLiveTopN(
   n: number,
   budget = LOOKUP_BUDGET,
 ): Promise<LiveTopN | null> {
-  const reply = await runScript<(string | number)[] | null>(redis, TOP_N, [
-    keys.meta,
-    keys.tag,
-    w.minutes,
-    w.country ?? ALL_COUNTRIES,
-    n,
-    budget,
-  ]);
+  const reply = await runScript<(string | number)[] | null>(redis, TOP_N, [...windowArgs(keys, w), n, budget]);
   if (reply === null) return null;
-  const [head, how, depth, ...flat] = reply;
+  const [how, depth, ...flat] = reply;
   const pairs: [string, number][] = [];
   for (let i = 0; i + 1 < flat.length; i += 2) pairs.push([String(flat[i]), Number(flat[i + 1])]);
-  return { ads: topN(pairs, n), headMs: Number(head), how: how as LiveTopN["how"], depth: Number(depth) };
+  return { ads: topN(pairs, n), how: how as LiveTopN["how"], depth: Number(depth) };
 }
 
 /**
@@ -66,26 +57,23 @@ export async function readLiveCounts(
   keys: RedisKeys,
   w: LiveWindow,
   adIds: readonly string[],
-): Promise<LiveAnswer<Map<string, number>> | null> {
+): Promise<Map<string, number> | null> {
   const totals = new Map<string, number>();
-  let headMs = Number.NaN;
   for (let i = 0; i === 0 || i < adIds.length; i += COUNTS_CHUNK) {
     const ids = adIds.slice(i, i + COUNTS_CHUNK);
-    const reply = await runScript<(string | number)[] | null>(redis, COUNTS, [
-      keys.meta,
-      keys.tag,
-      w.minutes,
-      w.country ?? ALL_COUNTRIES,
-      ...ids,
-    ]);
+    const reply = await runScript<number[] | null>(redis, COUNTS, [...windowArgs(keys, w), ...ids]);
     if (reply === null) return null;
-    if (i === 0) headMs = Number(reply[0]);
     ids.forEach((id, j) => {
-      const n = Number(reply[j + 1]);
+      const n = Number(reply[j]);
       if (n > 0) totals.set(id, n);
     });
   }
-  return { headMs, value: totals };
+  return totals;
+}
+
+/** What window-sets.lua takes first: meta, the tag, the window's end and length, the country. */
+function windowArgs(keys: RedisKeys, w: LiveWindow): (string | number)[] {
+  return [keys.meta, keys.tag, w.endMs, w.minutes, w.country ?? ALL_COUNTRIES];
 }
 
 /** The Redis meta: the newest minute with data and whether the live windows are complete. */
@@ -98,11 +86,7 @@ export async function readLiveState(redis: Redis, keys: RedisKeys): Promise<{ he
 /** The live windows of one Redis prefix, as the query layer (@adclicks/db/queries) reads them. */
 export function createLiveWindows(redis: Redis, keys: RedisKeys): LiveWindows {
   return {
-    topN: async (w, n) => {
-      if (!isLiveWindow(w.minutes)) return null;
-      const r = await readLiveTopN(redis, keys, w, n);
-      return r && { headMs: r.headMs, value: r.ads };
-    },
+    topN: async (w, n) => (isLiveWindow(w.minutes) ? ((await readLiveTopN(redis, keys, w, n))?.ads ?? null) : null),
     counts: (w, adIds) => (isLiveWindow(w.minutes) ? readLiveCounts(redis, keys, w, adIds) : Promise.resolve(null)),
     state: () => readLiveState(redis, keys),
   };

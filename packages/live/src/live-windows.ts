@@ -1,7 +1,7 @@
 // Maintains the live sliding windows in Redis (see redis-keys.ts for the contract): applies a
 // checkpoint's deltas exactly once per (consumer, partition, seq) in one Lua script (apply.lua),
 // and derives a minute's or bucket's sets from sorted sets of clicks (derive.lua).
-import type { MinuteCounts } from "@adclicks/core";
+import { type MinuteCounts, minuteOf } from "@adclicks/core";
 import type { Redis } from "ioredis";
 import { luaScript, runScript } from "./lua-scripts";
 import { ALL_COUNTRIES, LIVE_TTL_MS, type RedisKeys } from "./redis-keys";
@@ -29,6 +29,7 @@ export function appliedField(consumer: string, partition: number): string {
 /**
  * Applies the merged cells of consecutive checkpoints (`ranges`, each partition once) exactly
  * once, atomically: only when every partition's last applied seq is its range's fromSeq - 1.
+ * `nowMs` is the writer's clock: the kept range follows it (see redis-keys.ts), never the data.
  */
 export async function applyDeltas(
   redis: Redis,
@@ -36,8 +37,9 @@ export async function applyDeltas(
   consumer: string,
   ranges: readonly SeqRange[],
   counts: MinuteCounts,
+  nowMs: number = Date.now(),
 ): Promise<ApplyResult> {
-  const args: (string | number)[] = [keys.tag, ranges.length];
+  const args: (string | number)[] = [keys.tag, ranges.length, minuteOf(nowMs)];
   for (const r of ranges) args.push(appliedField(consumer, r.partition), r.fromSeq, r.toSeq);
   for (const v of counts.grouped()) args.push(v);
   const reply = await runScript<number[]>(redis, APPLY, [keys.meta, keys.applied, args]);

@@ -13,7 +13,9 @@ writeFileSync(join(dir, "b.lua"), "return a + b + TOP_CAP\n");
 test("a script is the constants line, then each file in order", () => {
   const s = luaScript("x", 1, ["a.lua", "b.lua"], dir);
   const lines = s.lua.split("\n");
-  expect(lines[0]).toMatch(/^local MINUTE_MS, BUCKET_MS, MINUTES_KEPT, LIVE_TTL_MS, TOP_CAP = 60000, 300000, 60, /);
+  expect(lines[0]).toMatch(
+    /^local MINUTE_MS, BUCKET_MS, MINUTES_KEPT, KEPT_MARGIN_MINUTES, LIVE_TTL_MS, TOP_CAP = 60000, 300000, 60, 1, /,
+  );
   expect(lines.slice(1)).toEqual(["local a = 1", "local b = 2", "return a + b + TOP_CAP"]);
 });
 

@@ -6,10 +6,10 @@ import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Redis } from "ioredis";
-import { BUCKET_MS, LIVE_TTL_MS, MINUTE_MS, MINUTES_KEPT, TOP_CAP } from "./redis-keys";
+import { BUCKET_MS, KEPT_MARGIN_MINUTES, LIVE_TTL_MS, MINUTE_MS, MINUTES_KEPT, TOP_CAP } from "./redis-keys";
 
 /** The constants every script may use, as Lua locals on its first line. */
-const CONSTANTS = { MINUTE_MS, BUCKET_MS, MINUTES_KEPT, LIVE_TTL_MS, TOP_CAP };
+const CONSTANTS = { MINUTE_MS, BUCKET_MS, MINUTES_KEPT, KEPT_MARGIN_MINUTES, LIVE_TTL_MS, TOP_CAP };
 const PRELUDE = `local ${Object.keys(CONSTANTS).join(", ")} = ${Object.values(CONSTANTS).join(", ")}`;
 
 interface Part {

@@ -1,12 +1,13 @@
 // Rebuilds every live window from the Postgres rollups (after Redis lost its data, or on first
 // start): the rollups are read by @adclicks/db in one snapshot, the sets written here.
 import { randomUUID } from "node:crypto";
+import { minuteOf } from "@adclicks/core";
 import type { PgPool } from "@adclicks/db/client";
 import { type RollupCell, withRollupSnapshot } from "@adclicks/db/rollup-snapshot";
 import type { Redis } from "ioredis";
 import { appliedField, deriveLiveSets } from "./live-windows";
 import { luaScript, runScript } from "./lua-scripts";
-import { keptBucketOf, LIVE_TTL_MS, MINUTE_MS, MINUTES_KEPT, type RedisKeys } from "./redis-keys";
+import { keptBucketOf, keptFrom, LIVE_TTL_MS, type RedisKeys } from "./redis-keys";
 
 const RELEASE_LOCK = luaScript("adclicksReleaseLock", 1, ["release-lock.lua"]);
 
@@ -15,15 +16,17 @@ const REBUILD_LOCK_MS = 600_000;
 
 /**
  * One rebuilder at a time (a lock); checkpoint applies are refused until it is done, and the
- * seqs of the snapshot make later applies of older checkpoints no-ops. Rollups go into scratch
- * sorted sets, one per minute and country, a minute at a time; every live set is then derived
- * from the sum of its scratch sets, added up by Redis (no copy in this process).
+ * seqs of the snapshot make later applies of older checkpoints no-ops. The minutes kept at the
+ * clock `nowMs` are rebuilt (those ahead of it too). Rollups go into scratch sorted sets, one
+ * per minute and country, a minute at a time; every live set is then derived from the sum of its
+ * scratch sets, added up by Redis (no copy in this process).
  */
 export async function rebuildLiveWindows(
   pool: PgPool,
   redis: Redis,
   keys: RedisKeys,
   consumer: string,
+  nowMs: number = Date.now(),
 ): Promise<{ rebuilt: boolean; rows: number; head: number }> {
   const token = randomUUID();
   const locked = await redis.set(keys.rebuildLock, token, "PX", REBUILD_LOCK_MS, "NX");
@@ -37,20 +40,21 @@ export async function rebuildLiveWindows(
     const countriesOf = new Map<number, string[]>(); // minute -> its countries
     let rowCount = 0;
     // One snapshot for rollups and seqs; read a minute at a time so memory stays bounded.
+    const clock = minuteOf(nowMs);
     const { head, seqs } = await withRollupSnapshot(pool, consumer, async (snap) => {
-      const head = snap.headMs ?? 0;
-      for (let m = head - (MINUTES_KEPT - 1) * MINUTE_MS; head > 0 && m <= head; m += MINUTE_MS) {
+      let newest = 0;
+      for (const m of await snap.minutesFrom(keptFrom(clock))) {
         const rows = await snap.minute(m);
-        if (rows.length === 0) continue;
         rowCount += rows.length;
         countriesOf.set(m, await writeScratch(redis, (c) => scratch(m, c), rows));
+        newest = m;
       }
-      return { head, seqs: await snap.seqs() };
+      return { head: newest, seqs: await snap.seqs() };
     });
     const bucketSources = new Map<number, Map<string, string[]>>();
     for (const [m, countries] of countriesOf) {
       await deriveLiveSets(redis, keys, "minute", m, new Map(countries.map((c) => [c, [scratch(m, c)]])));
-      const b = keptBucketOf(m, head);
+      const b = keptBucketOf(m, clock);
       if (b === null) continue;
       const sources = bucketSources.get(b) ?? new Map<string, string[]>();
       for (const c of countries) sources.set(c, [...(sources.get(c) ?? []), scratch(m, c)]);
@@ -61,7 +65,7 @@ export async function rebuildLiveWindows(
     for (let i = 0; i < scratchKeys.length; i += 1000) await redis.unlink(...scratchKeys.slice(i, i + 1000));
     const multi = redis.multi();
     for (const s of seqs) multi.hset(keys.applied, appliedField(consumer, s.partition), s.seq);
-    multi.hset(keys.meta, "head", head, "ready", "1", "rebuilt_at", Date.now());
+    multi.hset(keys.meta, "head", head, "clock", clock, "ready", "1", "rebuilt_at", nowMs);
     multi.pexpire(keys.meta, LIVE_TTL_MS).pexpire(keys.applied, LIVE_TTL_MS);
     await multi.exec();
     return { rebuilt: true, rows: rowCount, head };

@@ -25,6 +25,7 @@ export function getDeps(): WebDeps {
       redis,
       redisKeys: keys,
       live: createLiveWindows(redis, keys),
+      now: Date.now,
       keyCache: createApiKeyCache({ databaseUrl: env.DATABASE_URL }),
       auth: createAuth({
         db,

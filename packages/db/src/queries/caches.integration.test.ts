@@ -2,8 +2,8 @@
 // (served from memory, dropped on every revocation — in this process at once, from another
 // connection by NOTIFY — bypassed while the listener is down, bounded by a TTL, never refilled by
 // a verification that raced a revocation) and the rollup
-// status (recent where only asOf matters, read after the query began where the head matters; the
-// Redis side of that is in packages/live's queries test).
+// status (shared by the queries of about a second; a read required after a moment sees later
+// writes).
 import net from "node:net";
 import { createTestEnv, type TestEnv } from "@adclicks/test-utils";
 import { sql } from "drizzle-orm";

@@ -28,7 +28,7 @@ export async function getAggregatedCount(deps: QueryDeps, input: AggregatedCount
   const plan = await planQuery<number>(deps, range, filter, {
     live: async (live, w) => {
       const counts = await live.counts(w, [input.adId]);
-      return counts && { headMs: counts.headMs, value: counts.value.get(input.adId) ?? 0 };
+      return counts && (counts.get(input.adId) ?? 0);
     },
   });
   let count: number;

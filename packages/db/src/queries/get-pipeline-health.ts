@@ -2,7 +2,7 @@
 // partition, event-time lag, the Redis outbox backlog, late events, dead letters by reason and
 // the finality of recent minutes. Every query is bounded by an index or a recent time window.
 import { sql } from "drizzle-orm";
-import { getRollupStatus } from "./plan-query";
+import { asOfAt, getRollupStatus } from "./plan-query";
 import type { QueryDeps } from "./types";
 
 export interface PipelineHealth {
@@ -100,7 +100,7 @@ export async function getPipelineHealth(deps: QueryDeps): Promise<PipelineHealth
       lateClicks: Number(r.late_clicks),
     })),
     headMs: status.headMs,
-    asOfMs: status.asOfMs,
+    asOfMs: asOfAt(status.asOfMs, nowMs),
     live,
   };
 }

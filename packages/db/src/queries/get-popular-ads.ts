@@ -51,7 +51,7 @@ export async function getPopularAds(deps: QueryDeps, input: PopularAdsInput): Pr
     live: async (live, w) => {
       if (scope.kind === "all") return live.topN(w, input.n);
       const counts = await live.counts(w, await scopedAdIds(deps, scope.advertiserIds));
-      return counts && { headMs: counts.headMs, value: topN(counts.value, input.n) };
+      return counts && topN(counts, input.n);
     },
   });
   let ads: AdCount[];

@@ -1,15 +1,14 @@
-// Routing: which store answers a query, and the exact minute-aligned interval it covers.
-// Live windows (last M minutes, no ip/user filter, the live windows ready and holding M) come
-// from Redis through the LiveWindows port; other ranges from the Postgres rollups; ip/user_id
-// filters from the raw archive. The rollup status (head, asOf) is read from Postgres at most
-// about once a second per process where only asOf is needed; a "last M minutes" range answered
-// by Postgres reads a fresh head.
+// Routing: which store answers a query, and the exact minute-aligned interval it covers. "The
+// last M minutes" end with the clock's minute (QueryDeps.now) in every store. Live windows (last
+// M minutes, no ip/user filter, the live windows ready and holding M) come from Redis through the
+// LiveWindows port; other ranges from the Postgres rollups; ip/user_id filters from the raw
+// archive. The rollup status (asOf, and the head the ops view shows) is read from Postgres at
+// most about once a second per process.
 import { sql } from "drizzle-orm";
 import {
   type ClickFilter,
   floorMinute,
   hasRawFilter,
-  type LiveAnswer,
   type LiveWindow,
   type LiveWindows,
   MAX_RANGE_MS,
@@ -33,7 +32,7 @@ export interface QueryPlan {
 export type PlanOf<T> = (QueryPlan & { source: "redis"; live: T }) | (QueryPlan & { source: "rollups" | "raw" });
 
 /** The read a query needs from the live windows, if they can answer it. */
-export type LiveRead<T> = (live: LiveWindows, w: LiveWindow) => Promise<LiveAnswer<T> | null>;
+export type LiveRead<T> = (live: LiveWindows, w: LiveWindow) => Promise<T | null>;
 
 /** The Postgres head (newest minute with any click) and asOf, in one round trip. */
 export async function getRollupStatus(db: QueryDeps["db"]): Promise<RollupStatus> {
@@ -102,9 +101,9 @@ export function getRollupStatusSince(db: QueryDeps["db"], since: number): Promis
   return pending;
 }
 
-/** (head - M, head] as a half-open interval of whole minutes. */
-export function lastMinutesRange(headMs: number, minutes: number): ResolvedRange {
-  return { fromMs: headMs - (minutes - 1) * MINUTE_MS, toMs: headMs + MINUTE_MS };
+/** The M whole minutes ending with the minute `endMs` (the clock's), as a half-open interval. */
+export function lastMinutesRange(endMs: number, minutes: number): ResolvedRange {
+  return { fromMs: endMs - (minutes - 1) * MINUTE_MS, toMs: endMs + MINUTE_MS };
 }
 
 /** [from, to) rounded down to whole minutes (the rollup grain), so every store counts the same minutes. */
@@ -115,8 +114,17 @@ export function alignedRange(fromMs: number, toMs: number): ResolvedRange {
 }
 
 /**
- * Decides the store and resolves the interval. `live` reads what the query needs from the live
- * windows; without it (or when they cannot answer) Postgres answers.
+ * asOf as of the clock: never in the future. Minutes marked final ahead of the clock (by a
+ * version before the watermark followed it, or another writer's clock) are not complete yet.
+ */
+export function asOfAt(asOfMs: number | null, nowMs: number): number | null {
+  return asOfMs === null ? null : Math.min(asOfMs, floorMinute(nowMs));
+}
+
+/**
+ * Decides the store and resolves the interval: "the last M minutes" end with the clock's minute
+ * whichever store answers. `live` reads what the query needs from the live windows; without it
+ * (or when they cannot answer) Postgres answers.
  */
 export async function planQuery<T = never>(
   deps: QueryDeps,
@@ -130,42 +138,23 @@ export async function planQuery<T = never>(
   if (range.kind === "last" && range.minutes > MAX_WINDOW_MINUTES) {
     throw new QueryInputError("minutes", `must be at most ${MAX_WINDOW_MINUTES}`);
   }
+  const nowMs = deps.now();
+  const endMs = floorMinute(nowMs);
+  const resolved =
+    range.kind === "between" ? alignedRange(range.fromMs, range.toMs) : lastMinutesRange(endMs, range.minutes);
   const source = hasRawFilter(filter) ? "raw" : "rollups";
-  const startedAt = performance.now();
-  // A range of explicit times needs only asOf, which may be recent rather than current; a "last
-  // M minutes" range rests on the Postgres head unless Redis answers, and then needs a head read
-  // after this query began (as if it had read it itself).
-  const recent = () => getRollupStatusSince(deps.db, performance.now() - STATUS_MAX_AGE_MS);
-  const current = () => getRollupStatusSince(deps.db, startedAt);
-  if (range.kind === "between") return planFromRollups(deps, range, source, await recent());
-  if (!opts.live || !deps.live || hasRawFilter(filter)) return planFromRollups(deps, range, source, await current());
+  const read =
+    range.kind === "last" && opts.live && deps.live && !hasRawFilter(filter)
+      ? opts.live(deps.live, { endMs, minutes: range.minutes, country: filter.country })
+      : null;
+  // asOf may be recent rather than current: it only grows, so an older one is still true.
   const [answer, status] = await Promise.all([
-    opts.live(deps.live, { minutes: range.minutes, country: filter.country }),
-    recent(),
+    read,
+    getRollupStatusSince(deps.db, performance.now() - STATUS_MAX_AGE_MS),
   ]);
-  if (answer) {
-    return {
-      source: "redis",
-      range: lastMinutesRange(answer.headMs, range.minutes),
-      asOfMs: status.asOfMs,
-      live: answer.value,
-    };
-  }
-  return planFromRollups(deps, range, source, await current());
-}
-
-function planFromRollups(
-  deps: QueryDeps,
-  range: TimeRange,
-  source: "rollups" | "raw",
-  status: RollupStatus,
-): PlanOf<never> {
-  if (range.kind === "between") {
-    return { source, range: alignedRange(range.fromMs, range.toMs), asOfMs: status.asOfMs };
-  }
-  // No click anywhere yet: anchor the window on the current minute so from/to stay meaningful.
-  const headMs = status.headMs ?? floorMinute((deps.now ?? Date.now)());
-  return { source, range: lastMinutesRange(headMs, range.minutes), asOfMs: status.asOfMs };
+  const asOfMs = asOfAt(status.asOfMs, nowMs);
+  if (answer !== null) return { source: "redis", range: resolved, asOfMs, live: answer };
+  return { source, range: resolved, asOfMs };
 }
 
 /** True when every minute of the range is final (its counts will only change by late corrections). */

@@ -7,20 +7,15 @@ export interface QueryDeps {
   db: Db;
   /** The Redis live windows (@adclicks/live), or null where Postgres answers everything. */
   live: LiveWindows | null;
-  /** Wall clock in epoch ms (tests pin it). Only used when no minute has any click yet. */
-  now?: () => number;
+  /** The wall clock, epoch ms: "the last M minutes" end with its minute (tests pin it). */
+  now: () => number;
 }
 
-/** A live window: the last `minutes` minutes, for one country (or all, undefined). */
+/** A live window: the `minutes` minutes ending with the minute `endMs`, one country (or all). */
 export interface LiveWindow {
+  endMs: number;
   minutes: number;
   country: string | undefined;
-}
-
-/** What the live windows answered, and the newest minute of the window it is for. */
-export interface LiveAnswer<T> {
-  headMs: number;
-  value: T;
 }
 
 /**
@@ -30,9 +25,9 @@ export interface LiveAnswer<T> {
  */
 export interface LiveWindows {
   /** The exact top N (count desc, ad_id asc) over the window. */
-  topN(w: LiveWindow, n: number): Promise<LiveAnswer<AdCount[]> | null>;
+  topN(w: LiveWindow, n: number): Promise<AdCount[] | null>;
   /** Clicks of each given ad over the window (ads without any are left out). */
-  counts(w: LiveWindow, adIds: readonly string[]): Promise<LiveAnswer<Map<string, number>> | null>;
+  counts(w: LiveWindow, adIds: readonly string[]): Promise<Map<string, number> | null>;
   /** The newest minute with data and whether the windows are built (for the ops view). */
   state(): Promise<{ headMs: number | null; ready: boolean }>;
 }
@@ -47,8 +42,9 @@ export const MAX_RANGE_MS = 31 * 24 * HOUR_MS;
 export const MAX_TOP_N = 1000;
 
 /**
- * "Last M minutes" = the minutes (head - M, head], head being the newest minute with any click
- * (the current, still open minute included). `between` = [fromMs, toMs), minute-aligned.
+ * "Last M minutes" = the M minutes ending with the current wall-clock minute (the open minute
+ * included), in every store: never later, whatever event times the data holds. `between` =
+ * [fromMs, toMs), minute-aligned.
  */
 export type TimeRange = { kind: "last"; minutes: number } | { kind: "between"; fromMs: number; toMs: number };
 

@@ -1,26 +1,32 @@
 -- Applies checkpoints' deltas to the live windows, exactly once (called by applyDeltas).
--- KEYS: meta, applied. ARGV: tag, n, then n × (field, fromSeq, toSeq), then the merged cells of
--- those checkpoints in MinuteCounts' grouped format: (minute, country, k, (ad, clicks) × k)*.
+-- KEYS: meta, applied. ARGV: tag, n, the writer's clock (its minute, epoch ms), then n × (field,
+-- fromSeq, toSeq), then the merged cells of those checkpoints in MinuteCounts' grouped format:
+-- (minute, country, k, (ad, clicks) × k)*.
 -- Applies all of it or nothing: every partition's last applied seq must be fromSeq - 1, else it
 -- returns {-2, last₁, …, last_n} and the caller re-plans. Returns {-1} while not ready, {1} done.
 -- A cell goes into its minute's and its bucket's sets, its country's and the all-countries one:
 -- an increment of the set's hash, and of its top where the new total reaches it (the top's
--- lowest score is read once per call and followed as the top changes). Minutes (and buckets,
--- with their first minute) that leave the kept range are unlinked. Applies commute (the top
+-- lowest score is read once per call and followed as the top changes). The kept range follows
+-- the clock, never the data: minutes after KEEP minutes before meta's clock (the newest writer's
+-- clock seen), minutes ahead of the clock included (their clicks count once the clock gets
+-- there); as the clock moves on, the minutes (and buckets, with their first minute) that leave
+-- the kept range are unlinked, and cells for them are ignored. meta's head is the newest minute
+-- with data, which the reads need (window-sets.lua). Applies commute (the top
 -- keeps its contract whatever the order), so merging consecutive checkpoints changes nothing
 -- but the cost.
-local tag, np = ARGV[1], tonumber(ARGV[2])
+local tag, np, now = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
 if redis.call('HGET', KEYS[1], 'ready') ~= '1' then return {-1} end
 local lasts, ok = {}, true
 for p = 1, np do
-  local b = 3 + (p - 1) * 3
+  local b = 4 + (p - 1) * 3
   lasts[p] = tonumber(redis.call('HGET', KEYS[2], ARGV[b]) or '0')
   if lasts[p] ~= tonumber(ARGV[b + 1]) - 1 then ok = false end
 end
 if not ok then table.insert(lasts, 1, -2) return lasts end
-local first = 3 + np * 3
-local M, KEEP, TTL, B, CAP = MINUTE_MS, MINUTES_KEPT, LIVE_TTL_MS, BUCKET_MS, TOP_CAP
-local head = tonumber(redis.call('HGET', KEYS[1], 'head') or '0')
+local first = 4 + np * 3
+local M, KEEP, TTL, B, CAP = MINUTE_MS, MINUTES_KEPT + KEPT_MARGIN_MINUTES, LIVE_TTL_MS, BUCKET_MS, TOP_CAP
+local meta = redis.call('HMGET', KEYS[1], 'head', 'clock')
+local head, clock = tonumber(meta[1] or '0'), tonumber(meta[2] or '0')
 local maxm = head
 local i = first
 while i <= #ARGV do
@@ -38,14 +44,21 @@ local function drop(kind, ts)
   end
   redis.call('UNLINK', countries)
 end
-if maxm > head then
-  if head > 0 then
-    for m = head - (KEEP - 1) * M, math.min(maxm - KEEP * M, head), M do
+if now > clock then
+  -- Kept so far: after `from` - KEEP minutes (windows written before meta had a clock kept the
+  -- hour up to their head); from now on: after now - KEEP minutes. Nothing after head exists.
+  local from = clock > 0 and clock or head
+  if from > 0 then
+    for m = from - (KEEP - 1) * M, math.min(now - KEEP * M, head), M do
       local ms = string.format('%d', m)
       drop('m', ms)
       if m % B == 0 then drop('b', ms) end
     end
   end
+  redis.call('HSET', KEYS[1], 'clock', string.format('%d', now))
+  clock = now
+end
+if maxm > head then
   redis.call('HSET', KEYS[1], 'head', string.format('%d', maxm))
   head = maxm
 end
@@ -98,13 +111,13 @@ end
 i = first
 while i <= #ARGV do
   local m, c, k = tonumber(ARGV[i]), ARGV[i + 1], tonumber(ARGV[i + 2])
-  if m > head - KEEP * M then
+  if m > clock - KEEP * M then
     local ts = string.format('%d', m)
     local own, all = open(tag .. ':m', ts, c), total(tag .. ':m', ts)
     -- A bucket whose first minute has left is never read again: leave it gone.
     local b = m - m % B
     local bown, ball
-    if b > head - KEEP * M then
+    if b > clock - KEEP * M then
       local bts = string.format('%d', b)
       bown, ball = open(tag .. ':b', bts, c), total(tag .. ':b', bts)
     end
@@ -132,7 +145,7 @@ for _, s in pairs(sets) do
   end
 end
 for p = 1, np do
-  local b = 3 + (p - 1) * 3
+  local b = 4 + (p - 1) * 3
   redis.call('HSET', KEYS[2], ARGV[b], ARGV[b + 2])
 end
 redis.call('PEXPIRE', KEYS[1], TTL)

@@ -1,14 +1,13 @@
 -- The exact top N over a window (after window-sets.lua and top-of-set.lua): the threshold
 -- algorithm over the sets' tops. ARGV after window-sets.lua's: n, lookup budget. Returns
--- {head, how, k, (ad, clicks) pairs…}: the top N and every ad tied with the N-th, unsorted; how =
+-- {how, k, (ad, clicks) pairs…}: the top N and every ad tied with the N-th, unsorted; how =
 -- "one" (a single set), "threshold" (k = the depth read) or "union". A capped top bounds the ads
 -- outside it by its lowest score: read to its end, it still adds that to the bound, and when that
 -- bound is not beaten only the sum of the hashes tells.
-local n, budget = tonumber(ARGV[4]), tonumber(ARGV[5])
+local n, budget = tonumber(ARGV[5]), tonumber(ARGV[6])
 local function tagged(how, k, pairs)
   table.insert(pairs, 1, k)
   table.insert(pairs, 1, how)
-  table.insert(pairs, 1, string.format('%d', head))
   return pairs
 end
 if #keys == 0 then return tagged('one', 0, {}) end

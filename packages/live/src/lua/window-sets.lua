@@ -1,12 +1,20 @@
--- The first part of every read script: the window's sets, resolved from meta's head read in the
--- same atomic step as the data. KEYS: meta. ARGV: tag, minutes, country (or "*"), then the
--- script's own. Minute sets up to the first bucket boundary, then buckets (as windowSets in
--- redis-keys.ts). A set's sorted part is its top only (capped once it holds TOP_CAP ads); its
--- hash holds every ad. Returns nil (not ready) from the script when meta is not ready.
-local meta = redis.call('HMGET', KEYS[1], 'head', 'ready')
-if meta[2] ~= '1' or not meta[1] then return nil end
-local head, tag, W, c = tonumber(meta[1]), ARGV[1], tonumber(ARGV[2]), ARGV[3]
-local M, B, CAP = MINUTE_MS, BUCKET_MS, TOP_CAP
+-- The first part of every read script: the sets of the window of W minutes ending with the
+-- minute E (the reader's clock), resolved in the same atomic step as the data is read. KEYS:
+-- meta. ARGV: tag, E, W, country (or "*"), then the script's own. Minute sets up to the first
+-- bucket boundary, then buckets, as windowSets in redis-keys.ts: the bucket holding E only if
+-- it holds no minute after E (E is its last minute, or no minute after E has data: meta's head
+-- is the newest minute with data), else that bucket's minutes up to E. A set's sorted part is
+-- its top only (capped once it holds TOP_CAP ads); its hash holds every ad. The script returns
+-- nil when the windows are not ready, or when the window reaches minutes the applies have
+-- dropped already (a reader's clock more than the kept margin behind the writers'): Postgres
+-- answers those.
+local meta = redis.call('HMGET', KEYS[1], 'head', 'ready', 'clock')
+if meta[2] ~= '1' then return nil end
+local tag, E, W, c = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
+local head, clock = tonumber(meta[1] or '0'), tonumber(meta[3] or '0')
+local M, B, CAP, KEEP = MINUTE_MS, BUCKET_MS, TOP_CAP, MINUTES_KEPT + KEPT_MARGIN_MINUTES
+local first = E - (W - 1) * M
+if first <= clock - KEEP * M then return nil end
 local keys, cards, hashes, capped = {}, {}, {}, {}
 local function add(kind, t)
   local ts = string.format('%d', t)
@@ -19,12 +27,16 @@ local function add(kind, t)
     capped[x] = card >= CAP
   end
 end
-local m = head - (W - 1) * M
-while m <= head and m % B ~= 0 do
+local m = first
+while m <= E and m % B ~= 0 do
   add('m', m)
   m = m + M
 end
-while m <= head do
+while m <= E and (m + B - M <= E or head <= E) do
   add('b', m)
   m = m + B
+end
+while m <= E do
+  add('m', m)
+  m = m + M
 end
