@@ -50,7 +50,14 @@ beforeAll(async () => {
   const collectorPort = await freePort();
   collectorUrl = `http://127.0.0.1:${collectorPort}`;
   collector = spawn(process.execPath, ["--import", "tsx", COLLECTOR_MAIN], {
-    env: env.childEnv({ COLLECTOR_PORT: String(collectorPort), COLLECTOR_HOST: "127.0.0.1", LOG_LEVEL: "warn" }),
+    // Anonymous ingest (the test sends no ingest key) and no metrics listener, where the collector has them.
+    env: env.childEnv({
+      COLLECTOR_PORT: String(collectorPort),
+      COLLECTOR_HOST: "127.0.0.1",
+      COLLECTOR_ALLOW_ANONYMOUS: "1",
+      COLLECTOR_METRICS_PORT: "0",
+      LOG_LEVEL: "warn",
+    }),
     stdio: "ignore",
   });
   await waitFor("collector ready", async () => (await fetch(`${collectorUrl}/readyz`).catch(() => null))?.ok, {
