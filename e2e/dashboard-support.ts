@@ -3,10 +3,12 @@
 // page reads, CSV parsing, and the per-page screenshot and accessibility check.
 import { mkdirSync } from "node:fs";
 import path from "node:path";
-import { createDb, createRedis } from "@adclicks/db/client";
+import { createDb } from "@adclicks/db/client";
 import { dbEnv } from "@adclicks/db/env";
-import { type RollupRow, writeLiveWindows, writeRollups } from "@adclicks/db/fixtures";
-import { redisKeys } from "@adclicks/db/redis-keys";
+import { type RollupRow, writeRollups } from "@adclicks/db/testing";
+import { createRedis, redisKeys } from "@adclicks/live";
+import { redisEnv } from "@adclicks/live/env";
+import { writeLiveWindows } from "@adclicks/live/testing";
 import AxeBuilder from "@axe-core/playwright";
 import { expect, type Page, type TestInfo } from "@playwright/test";
 import { E2E_REDIS_PREFIX } from "./env";
@@ -25,7 +27,7 @@ export { signInAs } from "./helpers";
  */
 export async function writeLiveClicks(extra: Readonly<Record<string, number>> = {}): Promise<void> {
   const db = createDb(dbEnv.DATABASE_URL, 1);
-  const redis = createRedis(dbEnv.REDIS_URL);
+  const redis = createRedis(redisEnv.REDIS_URL);
   try {
     const keys = redisKeys(E2E_REDIS_PREFIX);
     const head = Number(await redis.hget(keys.meta, "head"));
@@ -45,7 +47,7 @@ export async function writeLiveClicks(extra: Readonly<Record<string, number>> = 
        on conflict (minute) do nothing`,
       [head],
     );
-    await writeLiveWindows(redis, keys, rows, { headMs: head });
+    await writeLiveWindows(redis, keys, rows, { nowMs: Date.now() });
   } finally {
     redis.disconnect();
     await db.$client.end();

@@ -4,18 +4,20 @@
 // to the e2e Redis prefix, so the dashboard has known numbers.
 
 import { migrateDatabase } from "@adclicks/db";
-import { createDb, createRedis } from "@adclicks/db/client";
+import { createDb } from "@adclicks/db/client";
 import { dbEnv } from "@adclicks/db/env";
-import { writeLiveWindows, writeRollups } from "@adclicks/db/fixtures";
-import { redisKeys } from "@adclicks/db/redis-keys";
 import { seedDemoData } from "@adclicks/db/seed";
+import { writeRollups } from "@adclicks/db/testing";
+import { createRedis, redisKeys } from "@adclicks/live";
+import { redisEnv } from "@adclicks/live/env";
+import { writeLiveWindows } from "@adclicks/live/testing";
 import { E2E_BASE_URL, E2E_REDIS_PREFIX } from "./env";
 import { E2E_CLICKS } from "./fixtures";
 
 export default async function globalSetup(): Promise<() => Promise<void>> {
   await migrateDatabase(dbEnv.DATABASE_URL);
   const db = createDb(dbEnv.DATABASE_URL, 2);
-  const redis = createRedis(dbEnv.REDIS_URL);
+  const redis = createRedis(redisEnv.REDIS_URL);
   try {
     // Keep the printable credentials as `npm start` wrote them (their URLs name the demo's port).
     const creds = await seedDemoData(db, { webUrl: E2E_BASE_URL, textPath: null });
@@ -29,7 +31,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     const minuteMs = Math.floor(Date.now() / 60_000) * 60_000;
     const rows = E2E_CLICKS.map((c) => ({ ...c, minuteMs }));
     await writeRollups(db, rows);
-    await writeLiveWindows(redis, redisKeys(E2E_REDIS_PREFIX), rows, { headMs: minuteMs });
+    await writeLiveWindows(redis, redisKeys(E2E_REDIS_PREFIX), rows, { nowMs: Date.now() });
   } finally {
     redis.disconnect();
     await db.$client.end();

@@ -2,9 +2,8 @@
 // no-sniff and referrer headers; sign-in is limited per account and per client network, with
 // the address taken from the socket (X-Forwarded-For, and a forged copy of the header the
 // server stamps, change nothing).
-import { createRedis } from "@adclicks/db/client";
-import { dbEnv } from "@adclicks/db/env";
-import { redisKeys } from "@adclicks/db/redis-keys";
+import { createRedis, redisKeys } from "@adclicks/live";
+import { redisEnv } from "@adclicks/live/env";
 import { expect, test } from "@playwright/test";
 import { E2E_REDIS_PREFIX } from "./env";
 
@@ -43,7 +42,7 @@ test("every response carries the security headers: pages, APIs, errors and stati
 test.describe("sign-in limits", () => {
   // The counters this test fills would keep every sign-in from this machine waiting for 15 minutes.
   test.afterAll(async () => {
-    const redis = createRedis(dbEnv.REDIS_URL);
+    const redis = createRedis(redisEnv.REDIS_URL);
     try {
       const keys = await redis.keys(`${redisKeys(E2E_REDIS_PREFIX).tag}:rl:signin:*`);
       if (keys.length > 0) await redis.del(...keys);

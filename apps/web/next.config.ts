@@ -1,5 +1,7 @@
 // Next.js config: the workspace packages ship TypeScript source, so Next transpiles them;
 // database drivers stay outside the server bundle; security headers on every response.
+// @adclicks/live reads its Lua scripts from packages/live/src/lua at start (beside its source):
+// traced so the server output carries them.
 import type { NextConfig } from "next";
 
 /**
@@ -17,8 +19,9 @@ const SECURITY_HEADERS = [
 ];
 
 const config: NextConfig = {
-  transpilePackages: ["@adclicks/api", "@adclicks/db", "@adclicks/core"],
+  transpilePackages: ["@adclicks/api", "@adclicks/db", "@adclicks/core", "@adclicks/live"],
   serverExternalPackages: ["pg", "ioredis"],
+  outputFileTracingIncludes: { "/**/*": ["../../packages/live/src/lua/*.lua"] },
   poweredByHeader: false,
   reactStrictMode: true,
   headers: async () => [{ source: "/:path*", headers: SECURITY_HEADERS }],

@@ -1,6 +1,8 @@
 // The aggregator's configuration, validated once at start (with the shared DB/Redis/Kafka env).
 import { dbEnv } from "@adclicks/db/env";
+import { maxFutureSkewEnvSchema } from "@adclicks/kafka";
 import { kafkaEnv } from "@adclicks/kafka/env";
+import { redisEnv } from "@adclicks/live/env";
 import { createEnv } from "@t3-oss/env-core";
 import { z } from "zod";
 
@@ -20,6 +22,7 @@ export const env = createEnv({
       .default("aggregator"),
     CHECKPOINT_INTERVAL_MS: ms("CHECKPOINT_INTERVAL_MS", 1_000, 50, 60_000),
     ALLOWED_LATENESS_MS: ms("ALLOWED_LATENESS_MS", 15_000, 0, 3_600_000),
+    ...maxFutureSkewEnvSchema,
     IDLE_TIMEOUT_MS: ms("IDLE_TIMEOUT_MS", 30_000, 100, 3_600_000),
     DEDUP_HORIZON_MS: ms("DEDUP_HORIZON_MS", 600_000, 0, 24 * 3_600_000),
     KAFKA_SESSION_TIMEOUT_MS: ms("KAFKA_SESSION_TIMEOUT_MS", 30_000, 6_000, 300_000),
@@ -47,7 +50,7 @@ export const env = createEnv({
     METRICS_PORT: z.coerce.number().int().min(0, "METRICS_PORT must be a port number").max(65_535).default(9464),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   },
-  extends: [dbEnv, kafkaEnv],
+  extends: [dbEnv, redisEnv, kafkaEnv],
   runtimeEnv: process.env,
   emptyStringAsUndefined: true,
 });

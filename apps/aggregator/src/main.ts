@@ -1,8 +1,9 @@
 // Aggregator entry point: validate config, wire clients, run the worker, serve /metrics and
 // /healthz, stop gracefully on SIGTERM/SIGINT. Run it with the flags of runtime.ts (npm start does).
 import { createServer } from "node:http";
-import { createPool, createRedis, redisKeys } from "@adclicks/db";
+import { createPool } from "@adclicks/db";
 import { createIdempotentProducer, createKafka, topicNames } from "@adclicks/kafka";
+import { createRedis, redisKeys } from "@adclicks/live";
 import { pino } from "pino";
 import { systemClock } from "./clock";
 import { env } from "./env";
@@ -41,6 +42,7 @@ const worker = new AggregatorWorker({
     topic: topics.clicks,
     publishBatch: env.PUBLISH_BATCH,
     hotAds: { clicksPerMinute: env.HOT_AD_CLICKS_PER_MINUTE, slots: env.HOT_AD_SLOTS },
+    clock: systemClock,
   }),
   clock: systemClock,
   metrics,
@@ -48,6 +50,7 @@ const worker = new AggregatorWorker({
   publishTopN: env.PUBLISH_TOP_N,
   operator: {
     allowedLatenessMs: env.ALLOWED_LATENESS_MS,
+    maxFutureSkewMs: env.MAX_FUTURE_SKEW_MS,
     idleTimeoutMs: env.IDLE_TIMEOUT_MS,
     dedupHorizonMs: env.DEDUP_HORIZON_MS,
   },

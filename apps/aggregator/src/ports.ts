@@ -1,21 +1,19 @@
-// The real implementations of the worker's ports, over @adclicks/db: Postgres checkpoints, the
-// outbox, final minutes, and the Redis live windows. The one place the worker's units meet them.
+// The real implementations of the worker's ports, over @adclicks/db (Postgres checkpoints, the
+// outbox, final minutes) and @adclicks/live (the Redis live windows). The one place the worker's
+// units meet them.
 import {
-  applyDeltas,
   CheckpointFencedError,
   commitCheckpoint,
   decodeOutboxDeltas,
-  liveWindowsReady,
   loadCheckpoints,
   loadOutbox,
   markMinutePublished,
-  type RedisKeys,
-  rebuildLiveWindows,
   withMinuteToPublish,
 } from "@adclicks/db";
-import type { Redis } from "ioredis";
+import { applyDeltas, liveWindowsReady, type Redis, type RedisKeys, rebuildLiveWindows } from "@adclicks/live";
 import type pg from "pg";
 import type { CheckpointStore } from "./checkpoint-writer";
+import type { Clock } from "./clock";
 import type { FinalMinutesPort } from "./final-minute-publisher";
 import type { LiveWindowsPort, OutboxPort } from "./redis-mirror";
 
@@ -35,6 +33,8 @@ export interface DbPortsConfig {
   /** Final minutes' per-ad totals are read this many at a time. */
   publishBatch: number;
   hotAds: { clicksPerMinute: number; slots: number };
+  /** The writer's clock: the live windows keep the hour before it. */
+  clock: Clock;
 }
 
 export function createDbPorts(cfg: DbPortsConfig): WorkerPorts {
@@ -60,7 +60,7 @@ export function createDbPorts(cfg: DbPortsConfig): WorkerPorts {
     },
     live: {
       async apply(range, counts) {
-        const r = await applyDeltas(redis, keys, group, [range], counts);
+        const r = await applyDeltas(redis, keys, group, [range], counts, cfg.clock.now());
         if (r.kind !== "mismatch") return r;
         const lastApplied = r.lastApplied.get(range.partition);
         if (lastApplied === undefined)
@@ -68,7 +68,7 @@ export function createDbPorts(cfg: DbPortsConfig): WorkerPorts {
         return { kind: "mismatch", lastApplied };
       },
       ready: () => liveWindowsReady(redis, keys),
-      rebuild: () => rebuildLiveWindows(pool, redis, keys, group),
+      rebuild: () => rebuildLiveWindows(pool, redis, keys, group, cfg.clock.now()),
     },
     finalMinutes: {
       withNext: (fn) => withMinuteToPublish(pool, cfg.publishBatch, fn),

@@ -2,8 +2,9 @@
 // group, Redis losing everything, Postgres restarting. After each, the rollups equal the
 // ground truth exactly and the Redis live windows equal the rollups.
 import { MINUTE_MS } from "@adclicks/core";
-import { createPool, createRedis, redisKeys } from "@adclicks/db";
+import { createPool } from "@adclicks/db";
 import { createRng } from "@adclicks/generator";
+import { createRedis, redisKeys } from "@adclicks/live";
 import {
   createTestEnv,
   type PrivatePostgres,

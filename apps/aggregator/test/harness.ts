@@ -3,9 +3,8 @@
 // Kafka hold.
 import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { type AdCount, topN } from "@adclicks/core";
-import { createRedis, readLiveSet, redisKeys } from "@adclicks/db";
-import { readLiveTopN } from "@adclicks/db/queries";
+import { type AdCount, minuteOf, topN } from "@adclicks/core";
+import { createRedis, readLiveSet, readLiveTopN, redisKeys } from "@adclicks/live";
 import type { TestEnv } from "@adclicks/test-utils";
 import kafkajs from "kafkajs";
 import type pg from "pg";
@@ -98,14 +97,15 @@ const COMPARED_WINDOWS = [1, 5, 15, 60];
 const TOP = 100;
 
 /**
- * Per-ad totals over the M minutes (head-M, head] from Postgres, and the same summed from the
- * Redis minute sets; and the top 100 as the live query answers it, against Postgres' top 100.
+ * Per-ad totals over the M minutes ending with the clock's minute, (head-M, head], from Postgres,
+ * and the same summed from the Redis minute sets; and the top 100 as the live query answers it,
+ * against Postgres' top 100.
  */
 export async function compareLiveWindows(env: TestEnv, pool: pg.Pool, country?: string) {
   const redis = createRedis(env.redisUrl);
   const keys = redisKeys(env.redisPrefix);
   try {
-    const head = Number(await redis.hget(keys.meta, "head"));
+    const head = minuteOf(Date.now());
     const out: {
       window: number;
       redis: [string, number][];
@@ -131,7 +131,7 @@ export async function compareLiveWindows(env: TestEnv, pool: pg.Pool, country?: 
         window: w,
         redis: sort([...sums]),
         postgres: sort(postgres),
-        redisTop: (await readLiveTopN(redis, keys, { minutes: w, country }, TOP))?.ads,
+        redisTop: (await readLiveTopN(redis, keys, { endMs: head, minutes: w, country }, TOP))?.ads,
         postgresTop: topN(postgres, TOP),
       });
     }

@@ -5,9 +5,9 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { HotAdRouter } from "@adclicks/core";
-import type { IngestRateLimiter } from "@adclicks/db";
 import { DEFAULT_INGEST_EVENTS_PER_SECOND } from "@adclicks/db/queries";
 import { acksAllSender, BatchingProducer, createIdempotentProducer, type TopicNames } from "@adclicks/kafka";
+import type { IngestRateLimiter } from "@adclicks/live";
 import type { CompressionTypes, Kafka } from "kafkajs";
 import type { Logger } from "pino";
 import type { IngestAuthOptions } from "./auth";
@@ -40,6 +40,8 @@ export interface CollectorOptions {
   /** Where /metrics is served (undefined: nowhere; 0: any free port); host default 127.0.0.1. */
   metricsPort?: number;
   metricsHost?: string;
+  /** Clicks stamped more than this ahead of their receipt are rejected (default: core's 30 s). */
+  maxFutureSkewMs?: number;
 }
 
 export interface Collector {
@@ -99,6 +101,7 @@ export async function startCollector(opts: CollectorOptions): Promise<Collector>
     auth: opts.auth,
     rateLimiter: opts.rateLimiter,
     anonymousEventsPerSecond: opts.anonymousEventsPerSecond ?? DEFAULT_INGEST_EVENTS_PER_SECOND,
+    maxFutureSkewMs: opts.maxFutureSkewMs,
   });
   const server = createServer(handler);
   // Slow or stalled clients must not hold sockets forever.

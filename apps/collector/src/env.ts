@@ -1,12 +1,21 @@
 // The collector's environment, validated once at startup (process.env is read nowhere else).
 
-import { databaseUrlEnv, redisEnvSchema } from "@adclicks/db/env-schema";
-import { compressionEnv, createProcessEnv, kafkaEnvSchema, logLevelEnvSchema, portEnv } from "@adclicks/kafka";
+import { databaseUrlEnv } from "@adclicks/db/env-schema";
+import {
+  compressionEnv,
+  createProcessEnv,
+  kafkaEnvSchema,
+  logLevelEnvSchema,
+  maxFutureSkewEnvSchema,
+  portEnv,
+} from "@adclicks/kafka";
+import { redisEnvSchema } from "@adclicks/live/env-schema";
 import { z } from "zod";
 
 export const env = createProcessEnv({
   ...kafkaEnvSchema,
   ...logLevelEnvSchema,
+  ...maxFutureSkewEnvSchema,
   COLLECTOR_PORT: portEnv("COLLECTOR_PORT", 4000),
   COLLECTOR_HOST: z.string().min(1).default("0.0.0.0"),
   COLLECTOR_MAX_BODY_BYTES: z.coerce

@@ -6,8 +6,8 @@
 // anything malformed; never crashes.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { type HotAdRouter, retryAfterSeconds } from "@adclicks/core";
-import type { IngestRateLimiter } from "@adclicks/db";
 import type { TopicNames } from "@adclicks/kafka";
+import type { IngestRateLimiter } from "@adclicks/live";
 import type { Message } from "kafkajs";
 import type { Logger } from "pino";
 import { authenticate, type IngestAuthOptions, type Sender } from "./auth";
@@ -38,6 +38,8 @@ export interface HandlerDeps {
   rateLimiter?: IngestRateLimiter;
   /** The limit shared by all anonymous requests, when anonymous ingest is enabled. */
   anonymousEventsPerSecond: number;
+  /** Clicks stamped more than this ahead of their receipt are rejected as future_timestamp. */
+  maxFutureSkewMs?: number;
   now?: () => number;
 }
 
@@ -120,7 +122,12 @@ export function createHandler(deps: HandlerDeps) {
       json(res, 429, { error }, { "retry-after": String(wait) });
       return 429;
     }
-    const outcome = ingestEvents(split.items, { nowMs: now(), source: sender.source, hotAds: deps.hotAds });
+    const outcome = ingestEvents(split.items, {
+      nowMs: now(),
+      source: sender.source,
+      hotAds: deps.hotAds,
+      maxFutureSkewMs: deps.maxFutureSkewMs,
+    });
     const verdict = judgeBatch(outcome);
     if (verdict.refuse) {
       metrics.events.inc({ outcome: "refused" }, split.items.length);

@@ -19,14 +19,14 @@ export interface IngestOutcome {
 
 export function ingestEvents(
   items: readonly string[],
-  opts: { nowMs: number; source: string; hotAds?: HotAdRouter },
+  opts: { nowMs: number; source: string; hotAds?: HotAdRouter; maxFutureSkewMs?: number },
 ): IngestOutcome {
   const clicks: IngestOutcome["clicks"] = [];
   const deadLetters: IngestOutcome["deadLetters"] = [];
   const errors: EventError[] = [];
   for (let index = 0; index < items.length; index++) {
     const raw = items[index]!;
-    const r = parseClick(raw, { nowMs: opts.nowMs });
+    const r = parseClick(raw, { nowMs: opts.nowMs, maxFutureSkewMs: opts.maxFutureSkewMs });
     if (r.ok) {
       const message = clickMessage(r.click);
       // A hot ad of this click's minute is spread over several keys (a duplicate gets the same one).

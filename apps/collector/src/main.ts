@@ -1,10 +1,10 @@
 // The HTTP collector process: env, logger, Kafka client, ingest keys (Postgres, with revocations
 // heard at once) and their rate limits (Redis), server; drains on SIGTERM/SIGINT.
-import { createIngestRateLimiter, openHotAdFeed } from "@adclicks/db";
-import { createDb, createRedis } from "@adclicks/db/client";
+import { openHotAdFeed } from "@adclicks/db";
+import { createDb } from "@adclicks/db/client";
 import { createIngestKeyCache } from "@adclicks/db/queries";
-import { redisKeys } from "@adclicks/db/redis-keys";
 import { compressionType, createKafka, topicNames } from "@adclicks/kafka";
+import { createIngestRateLimiter, createRedis, redisKeys } from "@adclicks/live";
 import { pino } from "pino";
 import { startCollector } from "./collector";
 import { env } from "./env";
@@ -47,6 +47,7 @@ const collector = await startCollector({
   anonymousEventsPerSecond: env.COLLECTOR_ANONYMOUS_EVENTS_PER_SECOND,
   metricsPort: env.COLLECTOR_METRICS_PORT === 0 ? undefined : env.COLLECTOR_METRICS_PORT,
   metricsHost: env.COLLECTOR_METRICS_HOST,
+  maxFutureSkewMs: env.MAX_FUTURE_SKEW_MS,
 });
 logger.info(
   {

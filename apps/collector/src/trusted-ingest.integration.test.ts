@@ -5,11 +5,10 @@
 import { execFile } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { promisify } from "node:util";
-import { createIngestRateLimiter } from "@adclicks/db";
-import { createDb, createRedis, type Db } from "@adclicks/db/client";
+import { createDb, type Db } from "@adclicks/db/client";
 import { createApiKey, createIngestKey, createIngestKeyCache, type IngestKeyCache } from "@adclicks/db/queries";
-import { redisKeys } from "@adclicks/db/redis-keys";
 import { deadLetterSchema } from "@adclicks/kafka";
+import { createIngestRateLimiter, createRedis, redisKeys } from "@adclicks/live";
 import { createTestEnv, REPO_ROOT, readTopicUntil, type TestEnv, waitFor } from "@adclicks/test-utils";
 import type { Redis } from "ioredis";
 import { pino } from "pino";

@@ -81,3 +81,14 @@ test("a hot ad of its minute's list gets a split key; a duplicate line gets its 
   const plain = encodeLines(Buffer.from(lines.join("\n")), { file: "f", firstLine: 1, nowMs: now + 1_000 });
   expect(new Set(plain.clicks.map((c) => c.key))).toEqual(new Set(["ad-hot", "ad-cold"]));
 });
+
+test("a click stamped past MAX_FUTURE_SKEW_MS after its line was read is a future_timestamp dead letter", () => {
+  const at = (ahead: number) => click().replace(`"click_timestamp":${now}`, `"click_timestamp":${now + ahead}`);
+  const block = Buffer.from([at(30_000), at(30_001), at(290_000)].join("\n"));
+  const out = encodeLines(block, { file: "f", firstLine: 1, nowMs: now });
+  expect(out.clicks).toHaveLength(1);
+  const reasons = out.deadLetters.map((m) => deadLetterSchema.parse(JSON.parse(m.value)).reason);
+  expect(reasons).toEqual(["future_timestamp", "future_timestamp"]);
+  // As configured: at 5 s, the click 30 s ahead is refused too.
+  expect(encodeLines(block, { file: "f", firstLine: 1, nowMs: now, maxFutureSkewMs: 5_000 }).clicks).toHaveLength(0);
+});

@@ -33,7 +33,9 @@ export interface BlockMeta {
   file: string;
   /** The 1-based line number of the block's first line in `file`. */
   firstLine: number;
+  /** When the lines were read: a click stamped more than maxFutureSkewMs after it is rejected. */
   nowMs: number;
+  maxFutureSkewMs?: number;
   /** The hot-ad lists to key clicks by (a snapshot; absent or empty: every click by its ad_id). */
   hotAds?: readonly HotAdEntry[];
 }
@@ -77,7 +79,7 @@ function encodeLine(
   meta: BlockMeta,
   router: HotAdRouter | undefined,
 ): void {
-  const r = parseClick(line, { nowMs: meta.nowMs });
+  const r = parseClick(line, { nowMs: meta.nowMs, maxFutureSkewMs: meta.maxFutureSkewMs });
   if (r.ok) {
     const message = rawClickMessage(r.click, block.subarray(start, end));
     // A hot ad of this click's minute is spread over several keys (a duplicate gets the same one).

@@ -93,6 +93,7 @@ shipper = new Shipper({
   once: args.once,
   // A snapshot per block (worker threads get a copy): a handful of entries.
   hotAds: () => hotAds.router.entries(),
+  maxFutureSkewMs: env.MAX_FUTURE_SKEW_MS,
 });
 if (stopping) shipper.stop();
 

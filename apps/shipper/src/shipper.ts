@@ -34,6 +34,8 @@ export type ShipperOptions = {
   once?: boolean;
   /** The current hot-ad lists (kept fresh by the caller); clicks of hot ads get split keys. */
   hotAds?: () => readonly HotAdEntry[];
+  /** Clicks stamped more than this ahead of when their line was read are rejected (core's default: 30 s). */
+  maxFutureSkewMs?: number;
   /** Minimum interval between state file writes while a file is being shipped. */
   saveEveryMs?: number;
   now?: () => number;
@@ -293,6 +295,7 @@ export class Shipper {
             file: t.path,
             firstLine: line + 1,
             nowMs: this.now(),
+            maxFutureSkewMs: this.opts.maxFutureSkewMs,
             hotAds: this.opts.hotAds?.(),
           });
           offset += block.bytes;

@@ -8,12 +8,11 @@ import { existsSync } from "node:fs";
 import http from "node:http";
 import { fileURLToPath } from "node:url";
 import { createGunzip } from "node:zlib";
-import { deriveLiveSets, migrateDatabase } from "@adclicks/db";
-import { createDb, createRedis, type Db } from "@adclicks/db/client";
-import { ensureRawPartitions, markMinutesFinal } from "@adclicks/db/fixtures";
+import { migrateDatabase } from "@adclicks/db";
+import { createDb, type Db } from "@adclicks/db/client";
 import { createApiKey } from "@adclicks/db/queries";
-import { keptBucketOf, MINUTES_KEPT, redisKeys } from "@adclicks/db/redis-keys";
-import type { Redis } from "ioredis";
+import { ensureRawPartitions, markMinutesFinal } from "@adclicks/db/testing";
+import { createRedis, deriveLiveSets, keptBucketOf, MINUTES_KEPT, type Redis, redisKeys } from "@adclicks/live";
 import { BENCH_REDIS_PREFIX, benchDatabaseUrl, benchEnv, redisUrl, webServerEnv } from "./env";
 
 const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
@@ -79,12 +78,20 @@ function binomial(n: number, p: number): number {
 
 // ---- loading ----------------------------------------------------------------------------------
 /**
- * Live windows as the aggregator keeps them: per ad and minute of the last 60, clicks drawn from
- * its Zipf rate, a US share into the US minute and bucket sets and the rest into GB's; then the
- * live sets (hashes and tops) derived from those, as the rebuild derives them. Returns
- * minute-set members (all / US) over all minutes.
+ * Minutes loaded ahead of the clock: windows end with the clock's minute, so the minutes the run
+ * reaches while it measures are loaded too (every window of the run holds 60 loaded minutes).
  */
-async function loadRedis(redis: Redis, headMs: number): Promise<{ all: number; us: number }> {
+const AHEAD_MINUTES = 10;
+const LOADED_MINUTES = MINUTES_KEPT + AHEAD_MINUTES;
+
+/**
+ * Live windows as the aggregator keeps them: per ad and minute of the last 60 and the next
+ * AHEAD_MINUTES, clicks drawn from its Zipf rate, a US share into the US minute and bucket sets
+ * and the rest into GB's; then the live sets (hashes and tops) derived from those, as the rebuild
+ * derives them. Returns minute-set members (all / US) over all minutes.
+ */
+async function loadRedis(redis: Redis, clockMs: number): Promise<{ all: number; us: number }> {
+  const headMs = clockMs + AHEAD_MINUTES * MINUTE;
   const keys = redisKeys(BENCH_REDIS_PREFIX);
   await unlinkPrefix(redis, keys.tag);
   const A = benchEnv.BENCH_ADS;
@@ -110,27 +117,27 @@ async function loadRedis(redis: Redis, headMs: number): Promise<{ all: number; u
     b.push(count, adId);
     batches.set(key, b);
   };
-  const perMinuteOf: number[] = new Array(MINUTES_KEPT).fill(0);
+  const perMinuteOf: number[] = new Array(LOADED_MINUTES).fill(0);
   for (let i = 1; i <= A; i++) {
     const rate = (benchEnv.BENCH_CLICKS_PER_MINUTE * i ** -ZIPF_S) / h;
     const adId = `ad-${i}`;
     if (rate > 1) {
-      for (let m = 0; m < MINUTES_KEPT; m++) perMinuteOf[m] = poisson(rate);
+      for (let m = 0; m < LOADED_MINUTES; m++) perMinuteOf[m] = poisson(rate);
     } else {
       // A cold ad: its few clicks of the hour, each in a uniformly drawn minute.
       perMinuteOf.fill(0);
-      for (let c = poisson(rate * MINUTES_KEPT); c > 0; c--) {
-        const m = Math.floor(rnd() * MINUTES_KEPT);
+      for (let c = poisson(rate * LOADED_MINUTES); c > 0; c--) {
+        const m = Math.floor(rnd() * LOADED_MINUTES);
         perMinuteOf[m] = (perMinuteOf[m] ?? 0) + 1;
       }
     }
     const buckets = new Map<string, number>();
     const bump = (key: string, n: number) => buckets.set(key, (buckets.get(key) ?? 0) + n);
-    for (let m = 0; m < MINUTES_KEPT; m++) {
+    for (let m = 0; m < LOADED_MINUTES; m++) {
       const c = perMinuteOf[m] ?? 0;
       if (c === 0) continue;
       const minuteMs = headMs - m * MINUTE;
-      const b = keptBucketOf(minuteMs, headMs);
+      const b = keptBucketOf(minuteMs, clockMs);
       sizes.all++;
       const us = binomial(c, US_SHARE);
       for (const [country, n] of [
@@ -150,15 +157,15 @@ async function loadRedis(redis: Redis, headMs: number): Promise<{ all: number; u
   const countries = ["US", "GB"];
   const buckets = new Set<number>();
   const sources = (kind: "m" | "b", t: number) => new Map(countries.map((c) => [c, [scratch(kind, t, c)]]));
-  for (let m = 0; m < MINUTES_KEPT; m++) {
+  for (let m = 0; m < LOADED_MINUTES; m++) {
     const minuteMs = headMs - m * MINUTE;
     await deriveLiveSets(redis, keys, "minute", minuteMs, sources("m", minuteMs));
-    const b = keptBucketOf(minuteMs, headMs);
+    const b = keptBucketOf(minuteMs, clockMs);
     if (b !== null) buckets.add(b);
   }
   for (const b of buckets) await deriveLiveSets(redis, keys, "bucket", b, sources("b", b));
   await unlinkPrefix(redis, `${keys.tag}:load`);
-  await redis.hset(keys.meta, { head: String(headMs), ready: "1" });
+  await redis.hset(keys.meta, { head: String(headMs), clock: String(clockMs), ready: "1" });
   return sizes;
 }
 
@@ -337,8 +344,8 @@ async function main(): Promise<void> {
     log(
       `Redis live windows loaded in ${secs(t0)}: ${benchEnv.BENCH_ADS.toLocaleString("en-US")} ads, ${benchEnv.BENCH_CLICKS_PER_MINUTE.toLocaleString("en-US")} clicks/min`,
     );
-    const perMinute = (n: number) => Math.round(n / MINUTES_KEPT).toLocaleString("en-US");
-    log(`  ${MINUTES_KEPT} minute sets, ${perMinute(sizes.all)} ads each (${perMinute(sizes.us)} in the US sets)`);
+    const perMinute = (n: number) => Math.round(n / LOADED_MINUTES).toLocaleString("en-US");
+    log(`  ${LOADED_MINUTES} minute sets, ${perMinute(sizes.all)} ads each (${perMinute(sizes.us)} in the US sets)`);
     if (!benchEnv.BENCH_SKIP_LOAD) {
       t0 = performance.now();
       const pg = await loadPostgres(db, headMs);

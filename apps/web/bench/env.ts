@@ -2,6 +2,7 @@
 // finish in a few minutes on two cores).
 import { randomBytes } from "node:crypto";
 import { dbEnv } from "@adclicks/db/env";
+import { redisEnv } from "@adclicks/live/env";
 import { z } from "zod";
 
 const int = (name: string, def: number, min = 1) =>
@@ -44,7 +45,7 @@ export function benchDatabaseUrl(): string {
   return u.toString();
 }
 
-export const redisUrl = dbEnv.REDIS_URL;
+export const redisUrl = redisEnv.REDIS_URL;
 
 /** Environment of the web app under test. */
 export function webServerEnv(): NodeJS.ProcessEnv {

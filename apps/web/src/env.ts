@@ -2,6 +2,7 @@
 // session secret of better-auth, the port, the proxy header trusted for client addresses, and
 // the limits of the web's queries and users.
 import { dbEnv } from "@adclicks/db/env";
+import { redisEnv } from "@adclicks/live/env";
 import { createEnv } from "@t3-oss/env-nextjs";
 import { z } from "zod";
 
@@ -16,7 +17,7 @@ const port = (name: string) =>
     .max(65535, `${name} must be a TCP port, e.g. 3000`);
 
 export const env = createEnv({
-  extends: [dbEnv],
+  extends: [dbEnv, redisEnv],
   server: {
     BETTER_AUTH_SECRET: z
       .string()

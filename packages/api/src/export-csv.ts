@@ -208,7 +208,7 @@ export async function handleExportRequest(
     }
     // Series: the interval as the dashboards resolve it, then the rows through a cursor.
     const filter = { country: params.country, ip: params.ip, userId: params.user_id };
-    const plan = await planQuery(deps, dashboardTimeRange(fields, nowMs), filter, { allowRedis: false });
+    const plan = await planQuery(deps, dashboardTimeRange(fields, nowMs), filter);
     const range = plan.range;
     const isFinalMinute = (m: number) => plan.asOfMs !== null && m + MINUTE_MS <= plan.asOfMs;
     const title = adId === undefined ? "clicks per minute and ad" : `clicks of ${adId} per minute`;

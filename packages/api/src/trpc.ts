@@ -3,8 +3,9 @@
 // procedures: public, advertiser (any signed-in user or valid key), ops (ops role only); every
 // caller is rate limited, and a database that cannot answer in time is a 503, never a hang.
 import { type Db, isDatabaseBusy } from "@adclicks/db/client";
+import type { LiveWindows } from "@adclicks/db/queries";
 import { type ApiKeyCache, QueryInputError, verifyApiKey } from "@adclicks/db/queries";
-import type { RedisKeys } from "@adclicks/db/redis-keys";
+import type { RedisKeys } from "@adclicks/live";
 import { initTRPC, TRPCError } from "@trpc/server";
 import type { Redis } from "ioredis";
 import superjson from "superjson";
@@ -18,8 +19,13 @@ import { RateLimitedError, RetryLaterError, takeRateLimit } from "./rate-limit";
 /** Long-lived dependencies, built once per process (or per test file). */
 export interface ApiDeps {
   db: Db;
+  /** The API's own Redis use (rate limits) and its keys' prefix. */
   redis: Redis;
   redisKeys: RedisKeys;
+  /** The live windows queries read (`createLiveWindows` of @adclicks/live), or null: Postgres only. */
+  live: LiveWindows | null;
+  /** The wall clock (epoch ms) the queries' "last M minutes" end with; tests pin it. */
+  now: () => number;
   /** better-auth, for session cookies; absent in tests that pass the caller directly. */
   auth?: AuthInstance;
   /** Verified partner keys kept in memory (revocations are heard at once); absent: Postgres every time. */

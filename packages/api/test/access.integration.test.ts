@@ -1,7 +1,8 @@
 // The access matrix over tRPC (createCaller) and REST: every role and key scope against its own
 // ads, other advertisers' ads, unknown ad ids, ops procedures and key management; missing,
 // malformed and revoked keys get 401; a key over its rate limit gets 429 with Retry-After.
-import { writeLiveWindows, writeRollups } from "@adclicks/db/fixtures";
+import { writeRollups } from "@adclicks/db/testing";
+import { writeLiveWindows } from "@adclicks/live/testing";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { Caller } from "../src/access";
 import { ADS_A, ADS_B, type ApiTestEnv, createApiTestEnv, trpcCode, UNKNOWN_AD } from "./api-test-env";
@@ -10,7 +11,7 @@ let t: ApiTestEnv;
 const HEAD = Date.UTC(2026, 0, 5, 12, 0);
 
 beforeAll(async () => {
-  t = await createApiTestEnv("access");
+  t = await createApiTestEnv("access", { nowMs: HEAD + 30_000 });
   const rows = [...ADS_A, ...ADS_B, UNKNOWN_AD].map((adId, i) => ({
     adId,
     minuteMs: HEAD,

@@ -5,9 +5,9 @@
 
 import { authAccount, authUser, type UserRole } from "@adclicks/db/auth-schema";
 import { ads, advertisers } from "@adclicks/db/catalog-schema";
-import { createDb, createRedis, type Db } from "@adclicks/db/client";
+import { createDb, type Db } from "@adclicks/db/client";
 import { createApiKey, createApiKeyCache, revokeApiKey } from "@adclicks/db/queries";
-import { redisKeys } from "@adclicks/db/redis-keys";
+import { createLiveWindows, createRedis, redisKeys } from "@adclicks/live";
 import { createTestEnv, type TestEnv } from "@adclicks/test-utils";
 import { hashPassword } from "better-auth/crypto";
 import type { Redis } from "ioredis";
@@ -39,14 +39,25 @@ export interface ApiTestEnv {
   cleanup(): Promise<void>;
 }
 
-export async function createApiTestEnv(label: string): Promise<ApiTestEnv> {
+/** `nowMs`: the queries' clock ("the last M minutes" end with its minute), pinned for fixtures. */
+export async function createApiTestEnv(label: string, opts: { nowMs?: number } = {}): Promise<ApiTestEnv> {
   const env = await createTestEnv(label);
   const db = createDb(env.databaseUrl, 4);
   const redis = createRedis(env.redisUrl);
   const keyCache = createApiKeyCache({ databaseUrl: env.databaseUrl });
   await keyCache.start(); // listening from the first request, as in a warmed-up web process
+  const keys = redisKeys(env.redisPrefix);
+  const now = opts.nowMs === undefined ? Date.now : () => opts.nowMs as number;
   // Tests call far faster than people: the users' limit has a test of its own (limits.integration).
-  const deps: ApiDeps = { db, redis, redisKeys: redisKeys(env.redisPrefix), keyCache, userRateLimitPerMinute: 1e9 };
+  const deps: ApiDeps = {
+    db,
+    redis,
+    redisKeys: keys,
+    live: createLiveWindows(redis, keys),
+    now,
+    keyCache,
+    userRateLimitPerMinute: 1e9,
+  };
   await db.insert(advertisers).values([
     { id: "adv-a", name: "Acme" },
     { id: "adv-b", name: "Bluebird" },

@@ -8,11 +8,11 @@ import {
   rollupsOf,
   truthClicks,
   truthTopN,
-  writeLiveWindows,
   writeRawClicks,
   writeRollups,
-} from "@adclicks/db/fixtures";
-import { redisKeys } from "@adclicks/db/redis-keys";
+} from "@adclicks/db/testing";
+import { createLiveWindows, redisKeys } from "@adclicks/live";
+import { writeLiveWindows } from "@adclicks/live/testing";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { ApiDeps } from "../src/trpc";
 import { ADS_A, ADS_B, type ApiTestEnv, createApiTestEnv, UNKNOWN_AD } from "./api-test-env";
@@ -35,8 +35,8 @@ const clicks = generateClicks({
 let t: ApiTestEnv;
 let cold: ApiDeps;
 beforeAll(async () => {
-  t = await createApiTestEnv("correctness");
-  cold = { ...t.deps, redisKeys: redisKeys(`${t.env.redisPrefix}-cold`) };
+  t = await createApiTestEnv("correctness", { nowMs: HEAD + 30_000 });
+  cold = { ...t.deps, live: createLiveWindows(t.redis, redisKeys(`${t.env.redisPrefix}-cold`)) };
   const rows = rollupsOf(clicks);
   await writeRawClicks(t.db, clicks);
   await writeRollups(t.db, rows);

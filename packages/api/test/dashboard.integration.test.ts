@@ -2,6 +2,8 @@
 // periods, top N, finality and late-corrected buckets equal a brute-force truth; exports equal the
 // procedures, stream through a cursor, and refuse bad parameters (400), strangers (401) and other
 // advertisers' ads (404).
+
+import { streamQuery } from "@adclicks/db/queries";
 import {
   generateClicks,
   markMinutesFinal,
@@ -10,8 +12,7 @@ import {
   truthTopN,
   writeRawClicks,
   writeRollups,
-} from "@adclicks/db/fixtures";
-import { streamQuery } from "@adclicks/db/queries";
+} from "@adclicks/db/testing";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { handleExportRequest } from "../src/export-csv";

@@ -2,7 +2,7 @@
 // filters, bad filter values → 400 with a message naming the field; nothing answers 500.
 // Also the REST answers' caching and compression headers.
 
-import { writeLiveWindows } from "@adclicks/db/fixtures";
+import { writeLiveWindows } from "@adclicks/live/testing";
 import superjson from "superjson";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { handleTrpcRequest } from "../src/http";
@@ -10,7 +10,7 @@ import { type ApiTestEnv, createApiTestEnv } from "./api-test-env";
 
 let t: ApiTestEnv;
 beforeAll(async () => {
-  t = await createApiTestEnv("validation");
+  t = await createApiTestEnv("validation", { nowMs: Date.UTC(2026, 0, 5, 12, 0, 30) });
 });
 afterAll(() => t?.cleanup());
 
@@ -113,7 +113,7 @@ describe("REST headers", () => {
       country: "US",
       clicks: 5,
     }));
-    await writeLiveWindows(t.redis, t.deps.redisKeys, rows, { headMs: head });
+    await writeLiveWindows(t.redis, t.deps.redisKeys, rows, { nowMs: head });
     const small = await t.rest(`${COUNT}?minutes=1`, { key: t.keys.all });
     expect({ status: small.status, cacheControl: small.headers.get("cache-control") }).toEqual({
       status: 200,

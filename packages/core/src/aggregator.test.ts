@@ -2,7 +2,7 @@
 // idle and many partitions, and exact restarts from a checkpoint.
 import { randomUUID } from "node:crypto";
 import { describe, expect, test } from "vitest";
-import { ClickAggregator } from "./aggregator";
+import { ClickAggregator, type Decision, type PartitionPlan } from "./aggregator";
 import { AggregatorHarness } from "./testing";
 import { MINUTE_MS } from "./time";
 
@@ -21,7 +21,7 @@ function totals(plan: ReturnType<AggregatorHarness["checkpoint"]>): Record<strin
 
 describe("tumbling minute windows", () => {
   test("events on either side of a minute boundary land in their own minutes", () => {
-    const h = new AggregatorHarness({ now: at(0) });
+    const h = new AggregatorHarness({ now: at(1) });
     expect(h.feed(0, { ts: at(0, 59.999) })).toEqual({ kind: "counted", minute: at(0) });
     expect(h.feed(0, { ts: at(1) })).toEqual({ kind: "counted", minute: at(1) });
     expect(h.feed(0, { ts: at(1) - 1 })).toEqual({ kind: "counted", minute: at(0) });
@@ -39,27 +39,30 @@ describe("tumbling minute windows", () => {
 
 describe("watermark and lateness", () => {
   test("a minute fires only once the watermark (max event time - lateness) passes its end", () => {
-    const h = new AggregatorHarness({ now: at(0), allowedLatenessMs: 15_000 });
+    const h = new AggregatorHarness({ now: at(0, 10), allowedLatenessMs: 15_000 });
     h.feed(0, { ts: at(0, 10) });
+    h.now = at(1, 14);
     h.feed(0, { ts: at(1, 14) });
     expect(h.advanceTo(at(1, 14))).toEqual([]);
     h.feed(0, { ts: at(1, 15) });
     expect(h.advanceTo(at(1, 15))).toEqual([at(0)]);
     // Firing is once per minute.
+    h.now = at(1, 40);
     h.feed(0, { ts: at(1, 40) });
     expect(h.advanceTo(at(1, 40))).toEqual([]);
   });
 
   test("out of order within the allowed lateness is counted on time", () => {
-    const h = new AggregatorHarness({ now: at(0), allowedLatenessMs: 15_000 });
+    const h = new AggregatorHarness({ now: at(1, 10), allowedLatenessMs: 15_000 });
     h.feed(0, { ts: at(1, 10) });
     h.advanceTo(at(1, 10));
     expect(h.feed(0, { ts: at(0, 56) })).toEqual({ kind: "counted", minute: at(0) });
   });
 
   test("later than the watermark is counted as a late correction to its own minute", () => {
-    const h = new AggregatorHarness({ now: at(0), allowedLatenessMs: 15_000 });
+    const h = new AggregatorHarness({ now: at(0, 30), allowedLatenessMs: 15_000 });
     h.feed(0, { ts: at(0, 30) });
+    h.now = at(2);
     h.feed(0, { ts: at(2) });
     expect(h.advanceTo(at(2))).toEqual([at(0)]);
     expect(h.feed(0, { ts: at(0, 45) })).toEqual({ kind: "late", minute: at(0) });
@@ -69,59 +72,81 @@ describe("watermark and lateness", () => {
   });
 
   test("the combined watermark is the minimum over partitions", () => {
-    const h = new AggregatorHarness({ now: at(0), partitions: [0, 1] });
+    const h = new AggregatorHarness({ now: at(5), partitions: [0, 1] });
     h.feed(0, { ts: at(5) });
     h.feed(1, { ts: at(1, 30) });
     expect(h.op.watermarks.current(h.now)).toBe(at(1, 15) - 1);
     expect(h.advanceTo(h.now)).toEqual([]);
   });
 
+  test("the watermark never passes the clock: clicks stamped ahead of it make no minute final early", () => {
+    const h = new AggregatorHarness({ now: at(0, 50), allowedLatenessMs: 15_000 });
+    h.feed(0, { ts: at(0, 40) });
+    // 25 s ahead of the clock, within the allowed skew: counted, and its minute is open.
+    expect(h.feed(0, { ts: at(1, 15) })).toEqual({ kind: "counted", minute: at(1) });
+    expect(h.op.watermarks.current(h.now)).toBe(at(0, 35) - 1);
+    expect(h.advanceTo(at(0, 50))).toEqual([]);
+    // A foreign producer's records, stamped (record and click) five minutes ahead: counted in
+    // their own minute, the watermark still follows the clock.
+    expect(h.feed(0, { ts: at(5, 50) }, at(5, 50))).toEqual({ kind: "counted", minute: at(5) });
+    expect(h.op.watermarks.current(at(0, 59))).toBe(at(0, 44) - 1);
+    expect(h.advanceTo(at(0, 59))).toEqual([]);
+    // Minute 0 becomes final once the clock passes its end by the lateness, not before.
+    expect(h.advanceTo(at(1, 14))).toEqual([]);
+    expect(h.advanceTo(at(1, 15))).toEqual([at(0)]);
+    // A real click of the open minute is counted on time, not as a late correction.
+    expect(h.feed(0, { ts: at(1, 15) })).toEqual({ kind: "counted", minute: at(1) });
+  });
+
   test("an idle partition stops holding the watermark back after the idle timeout", () => {
-    const h = new AggregatorHarness({ now: at(0), partitions: [0, 1], idleTimeoutMs: 30_000 });
-    h.feed(1, { ts: at(0, 5) });
+    const h = new AggregatorHarness({ now: at(0, 6), partitions: [0, 1], idleTimeoutMs: 30_000 });
     h.feed(0, { ts: at(0, 6) });
-    h.now = at(0, 20);
-    h.feed(0, { ts: at(3) });
-    expect(h.advanceTo(at(0, 20))).toEqual([]);
+    h.now = at(0, 50);
+    h.feed(1, { ts: at(0, 50) });
+    h.now = at(1, 17);
+    h.feed(0, { ts: at(1, 17) });
+    // Partition 0 alone would make minute 0 final; partition 1, active, holds it back.
+    expect(h.advanceTo(at(1, 17))).toEqual([]);
     // Partition 1 has been silent for 30 s of wall-clock time: it no longer counts.
-    h.now = at(0, 35);
-    h.feed(0, { ts: at(3, 1) });
-    expect(h.advanceTo(at(0, 35))).toEqual([at(0)]);
+    h.now = at(1, 21);
+    h.feed(0, { ts: at(1, 21) });
+    expect(h.advanceTo(at(1, 21))).toEqual([at(0)]);
   });
 
   test("with every partition idle the most advanced one decides", () => {
-    const h = new AggregatorHarness({ now: at(0), partitions: [0, 1], idleTimeoutMs: 10_000 });
+    const h = new AggregatorHarness({ now: at(1, 55), partitions: [0, 1], idleTimeoutMs: 10_000 });
     h.feed(0, { ts: at(0, 5) });
+    h.now = at(2);
     h.feed(1, { ts: at(2) });
-    expect(h.advanceTo(at(0))).toEqual([]);
+    expect(h.advanceTo(at(2))).toEqual([]);
     expect(h.advanceTo(at(5))).toEqual([at(0)]);
   });
 
   test("many partitions: the minute fires when the slowest active one passes it", () => {
     const parts = Array.from({ length: 64 }, (_, i) => i);
-    const h = new AggregatorHarness({ now: at(0), partitions: parts });
+    const h = new AggregatorHarness({ now: at(2), partitions: parts });
     for (const p of parts) h.feed(p, { ts: at(0, p % 50), adId: `ad-${p}` });
     for (const p of parts.slice(1)) h.feed(p, { ts: at(2) });
-    expect(h.advanceTo(at(0, 1))).toEqual([]);
+    expect(h.advanceTo(at(2))).toEqual([]);
     h.feed(0, { ts: at(1, 16) });
-    expect(h.advanceTo(at(0, 2))).toEqual([at(0)]);
+    expect(h.advanceTo(at(2))).toEqual([at(0)]);
     expect(Object.keys(totals(h.checkpoint())).length).toBe(64 + 1 + 1);
   });
 
   test("remote partitions (other workers' checkpoints) hold the watermark too", () => {
-    const h = new AggregatorHarness({ now: at(0), partitions: [0] });
+    const h = new AggregatorHarness({ now: at(3), partitions: [0] });
     h.feed(0, { ts: at(3) });
-    h.op.observeRemote(7, at(0, 30), at(0));
-    expect(h.advanceTo(at(0, 1))).toEqual([]);
-    h.op.observeRemote(7, at(3), at(0, 1));
-    expect(h.advanceTo(at(0, 2))).toEqual([at(2)].filter(() => false));
-    expect(h.op.advance(at(0, 2)).finalBefore).toBe(at(2));
+    h.op.observeRemote(7, at(0, 30), at(3));
+    expect(h.advanceTo(at(3))).toEqual([]);
+    expect(h.op.advance(at(3)).finalBefore).toBe(at(0));
+    h.op.observeRemote(7, at(3), at(3));
+    expect(h.op.advance(at(3)).finalBefore).toBe(at(2));
   });
 });
 
 describe("dedup", () => {
   test("a duplicate within the horizon is dropped, wherever it falls in time", () => {
-    const h = new AggregatorHarness({ now: at(0), dedupHorizonMs: 10 * MINUTE_MS });
+    const h = new AggregatorHarness({ now: at(9), dedupHorizonMs: 10 * MINUTE_MS });
     const id = randomUUID();
     expect(h.feed(0, { eventId: id, ts: at(0, 1) }).kind).toBe("counted");
     h.feed(0, { ts: at(9) });
@@ -130,7 +155,7 @@ describe("dedup", () => {
   });
 
   test("a repeat outside the horizon is counted again (memory is bounded)", () => {
-    const h = new AggregatorHarness({ now: at(0), dedupHorizonMs: 2 * MINUTE_MS, allowedLatenessMs: 10 * MINUTE_MS });
+    const h = new AggregatorHarness({ now: at(4), dedupHorizonMs: 2 * MINUTE_MS, allowedLatenessMs: 10 * MINUTE_MS });
     const id = randomUUID();
     h.feed(0, { eventId: id, ts: at(0, 1) });
     h.feed(0, { ts: at(4) });
@@ -138,7 +163,7 @@ describe("dedup", () => {
   });
 
   test("dedup state is per partition and bounded by eviction", () => {
-    const h = new AggregatorHarness({ now: at(0), partitions: [0, 1], dedupHorizonMs: MINUTE_MS });
+    const h = new AggregatorHarness({ now: at(5), partitions: [0, 1], dedupHorizonMs: MINUTE_MS });
     const id = randomUUID();
     h.feed(0, { eventId: id, ts: at(0, 1) });
     expect(h.feed(1, { eventId: id, ts: at(0, 1) }).kind).toBe("counted");
@@ -203,6 +228,55 @@ describe("restart from a checkpoint", () => {
     expect(restarted.plan(at(10)).partitions[0]?.counts.clicks).toBe(h.op.plan(at(10)).partitions[0]?.counts.clicks);
   });
 
+  test("a re-read from dedupFromOffset with the clock 8 days on decides as the first read did", () => {
+    const DAY = 86_400_000;
+    const opts = { dedupHorizonMs: 2 * MINUTE_MS };
+    const h = new AggregatorHarness({ now: at(0), ...opts });
+    // Six minutes of records, each stamped when it was sent, holding a click stamped at that
+    // time, 20 s ahead (within the skew), 40 s ahead (past it), 6 days before, or repeating an id.
+    const ids: string[] = [];
+    const decide = (d: Decision) => (d.kind === "rejected" ? d.reason : d.kind === "late" ? "counted" : d.kind); // late: counted too
+    const firstRead: string[] = [];
+    let restartPoint: PartitionPlan | undefined;
+    for (let i = 0; i < 600; i++) {
+      const sent = at(0) + i * 600;
+      const kind = i % 5;
+      const eventId = kind === 4 ? ids[i - 4]! : randomUUID();
+      ids.push(eventId);
+      h.now = sent;
+      const d = h.feed(0, { eventId, ts: sent + [0, 20_000, 40_000, -6 * DAY, 0][kind]!, adId: `ad-${i % 7}` }, sent);
+      if (i >= 400) firstRead.push(decide(d));
+      if (i === 399) restartPoint = h.checkpoint().partitions[0];
+    }
+    const firstCounts = totals(h.checkpoint());
+    expect(firstRead.filter((k) => k === "future_timestamp")).toHaveLength(40);
+    expect(firstRead.filter((k) => k === "duplicate")).toHaveLength(40);
+    expect(firstRead.filter((k) => k === "counted")).toHaveLength(120);
+
+    // A fresh operator (a restarted worker, a replay after downtime) resumes from the checkpoint
+    // at offset 400 with the clock 8 days on: it re-reads from dedupFromOffset without counting,
+    // then counts exactly what the first read counted, judging each click by its record's time.
+    const cp = restartPoint!;
+    const later = at(0) + 8 * DAY;
+    const restarted = new ClickAggregator(opts);
+    const start = restarted.assign(
+      0,
+      { nextOffset: cp.nextOffset, seq: cp.seq, maxEventMs: cp.maxEventMs, dedupFromOffset: cp.dedupFromOffset },
+      later,
+    );
+    expect(start).toBeLessThan(400);
+    const log = h.log.get(0)!;
+    const sentAt = h.recordTimes.get(0)!;
+    const reread: string[] = [];
+    for (let o = start; o < log.length; o++) {
+      const d = restarted.process(0, o, log[o]!, later, sentAt[o]);
+      if (o < 400) expect(d.kind).toBe("replayed");
+      else reread.push(decide(d));
+    }
+    expect(reread).toEqual(firstRead);
+    expect(totals(restarted.plan(later))).toEqual(firstCounts);
+  });
+
   test("records before the restart point are skipped, not counted", () => {
     const op = new ClickAggregator();
     op.assign(3, { nextOffset: 10, seq: 4, maxEventMs: at(0), dedupFromOffset: 10 }, at(0));
@@ -226,13 +300,13 @@ describe("restart from a checkpoint", () => {
 
 describe("assignment", () => {
   test("an assigned partition not yet read holds the watermark until it turns idle", () => {
-    const h = new AggregatorHarness({ now: at(0), partitions: [0, 1], idleTimeoutMs: 10_000 });
+    const h = new AggregatorHarness({ now: at(5), partitions: [0, 1], idleTimeoutMs: 10_000 });
     h.feed(0, { ts: at(5) });
-    expect(h.op.advance(at(0, 5)).finalBefore).toBeUndefined();
+    expect(h.op.advance(at(5, 5)).finalBefore).toBeUndefined();
     h.feed(1, { ts: at(0, 30) });
-    expect(h.op.advance(at(0, 6)).finalBefore).toBe(at(0));
-    // Partition 1 goes quiet: after the idle timeout partition 0 alone decides.
-    expect(h.op.advance(at(0, 20)).finalBefore).toBe(at(4));
+    expect(h.op.advance(at(5, 6)).finalBefore).toBe(at(0));
+    // Both go quiet: after the idle timeout the most advanced decides.
+    expect(h.op.advance(at(5, 20)).finalBefore).toBe(at(4));
   });
 });
 

@@ -35,7 +35,8 @@ export interface PartitionCheckpoint {
 
 export interface AggregatorOptions extends WatermarkOptions {
   dedupHorizonMs?: number;
-  maxFutureMs?: number;
+  /** Clicks stamped more than this ahead of their record's timestamp are rejected (future_timestamp). */
+  maxFutureSkewMs?: number;
   maxAgeMs?: number;
 }
 
@@ -91,7 +92,7 @@ export class ClickAggregator {
   constructor(opts: AggregatorOptions = {}) {
     this.watermarks = new WatermarkTracker(opts);
     this.horizonMs = opts.dedupHorizonMs ?? DEFAULT_DEDUP_HORIZON_MS;
-    this.validate = { nowMs: 0, maxFutureMs: opts.maxFutureMs, maxAgeMs: opts.maxAgeMs };
+    this.validate = { nowMs: 0, maxFutureSkewMs: opts.maxFutureSkewMs, maxAgeMs: opts.maxAgeMs };
   }
 
   /**

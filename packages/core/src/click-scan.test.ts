@@ -2,7 +2,7 @@
 // text with the same id, ad, time and country; it accepts every click our producers write; and
 // byte-level mutations of clicks (the fuzz) never make the two disagree.
 import { describe, expect, test } from "vitest";
-import { parseClick } from "./click";
+import { DEFAULT_MAX_FUTURE_SKEW_MS, parseClick } from "./click";
 import { newScannedClick, scanClick } from "./click-scan";
 import { uuidWords } from "./id-set";
 
@@ -126,13 +126,34 @@ describe("scanClick", () => {
       // A wide age limit: the point is the calendar, not the clock.
       const bytes = encoder.encode(JSON.stringify({ ...c, click_timestamp: iso }));
       const out = newScannedClick();
-      const wide = { nowMs: NOW, maxAgeMs: 1e14, maxFutureMs: 1e14 };
+      const wide = { nowMs: NOW, maxAgeMs: 1e14, maxFutureSkewMs: 1e14 };
       if (scanClick(bytes, wide, out)) {
         expect([iso, out.ts]).toEqual([iso, Date.parse(iso)]);
         accepted++;
       }
     }
     expect(accepted).toBeGreaterThan(1_000);
+  });
+
+  test("the future-skew rule: both accept a click stamped up to the skew ahead of its receipt, neither past it", () => {
+    const r = rng(7);
+    for (const skew of [undefined, 0, 5_000]) {
+      const limit = skew ?? DEFAULT_MAX_FUTURE_SKEW_MS;
+      const o = { nowMs: NOW, maxFutureSkewMs: skew };
+      for (const [ahead, ok] of [
+        [-1, true],
+        [limit, true],
+        [limit + 1, false],
+        [limit + 60_000, false],
+      ] as const) {
+        for (const ts of [NOW + ahead, new Date(NOW + ahead).toISOString()]) {
+          const text = JSON.stringify({ ...click(r), click_timestamp: ts });
+          expect([skew, ahead, scanClick(encoder.encode(text), o, newScannedClick())]).toEqual([skew, ahead, ok]);
+          expect(parseClick(text, o)).toMatchObject(ok ? { ok: true } : { ok: false, reason: "future_timestamp" });
+        }
+      }
+    }
+    expect(DEFAULT_MAX_FUTURE_SKEW_MS).toBe(30_000);
   });
 
   test("whitespace, escapes and duplicate keys", () => {
@@ -153,7 +174,9 @@ describe("scanClick", () => {
     const alphabet = encoder.encode('{}[]",:0123456789-.eE aAzZ\\\u0000\u007f\t\n');
     let accepted = 0;
     for (let i = 0; i < 40_000; i++) {
-      const bytes = Array.from(encoder.encode(JSON.stringify(click(r))));
+      // Half of them stamped within a minute of the clock, across the future-skew limit.
+      const c = i % 2 === 0 ? click(r) : { ...click(r), click_timestamp: NOW + Math.floor((r() - 0.5) * 120_000) };
+      const bytes = Array.from(encoder.encode(JSON.stringify(c)));
       for (let m = 0; m < 1 + Math.floor(r() * 3); m++) {
         const at = Math.floor(r() * bytes.length);
         const op = r();

@@ -6,7 +6,7 @@
 // same event id, ad, event time and country.
 import {
   DEFAULT_MAX_AGE_MS,
-  DEFAULT_MAX_FUTURE_MS,
+  DEFAULT_MAX_FUTURE_SKEW_MS,
   MAX_EVENT_BYTES,
   parseTimestamp,
   type ValidateOptions,
@@ -292,7 +292,7 @@ export function scanClick(b: Uint8Array, opts: ValidateOptions, out: ScannedClic
       ts = parsed;
     }
   }
-  if (ts > opts.nowMs + (opts.maxFutureMs ?? DEFAULT_MAX_FUTURE_MS)) return false;
+  if (ts > opts.nowMs + (opts.maxFutureSkewMs ?? DEFAULT_MAX_FUTURE_SKEW_MS)) return false;
   if (ts < opts.nowMs - (opts.maxAgeMs ?? DEFAULT_MAX_AGE_MS)) return false;
   if (!isIpv4(b, ipStart, ipEnd) && !isIpAddress(asciiString(b, ipStart, ipEnd))) return false;
   out.adId = adIds.get(b, adStart, adEnd);

@@ -48,6 +48,7 @@ describe("parseClick", () => {
     [{ ...good, ad_id: "ad 42" }, "bad_ad_id"],
     [{ ...good, click_timestamp: "2026-13-45" }, "bad_timestamp"],
     [{ ...good, click_timestamp: NOW + 6 * 60_000 }, "future_timestamp"],
+    [{ ...good, click_timestamp: NOW + 30_001 }, "future_timestamp"],
     [{ ...good, click_timestamp: NOW - 8 * 86_400_000 }, "ancient_timestamp"],
     [{ ...good, ip: "300.1.1.1" }, "bad_ip"],
     [{ ...good, country: "XX" }, "unknown_country"],
@@ -67,4 +68,17 @@ test("the ip is stored in its canonical form (RFC 5952; IPv4-mapped as IPv4)", (
   ]) {
     expect(parse({ ...good, ip })).toMatchObject({ ok: true, click: { ip: canonical } });
   }
+});
+
+test("a click may be stamped up to the allowed skew (30 s by default) ahead of when it was received", () => {
+  expect(parse({ ...good, click_timestamp: NOW + 30_000 })).toMatchObject({ ok: true, click: { ts: NOW + 30_000 } });
+  expect(parse({ ...good, click_timestamp: new Date(NOW + 290_000).toISOString() })).toEqual({
+    ok: false,
+    reason: "future_timestamp",
+  });
+  const strict = { nowMs: NOW, maxFutureSkewMs: 0 };
+  expect(parseClick(JSON.stringify({ ...good, click_timestamp: NOW }), strict).ok).toBe(true);
+  expect(parseClick(JSON.stringify({ ...good, click_timestamp: NOW + 1 }), strict)).toMatchObject({
+    reason: "future_timestamp",
+  });
 });

@@ -1,5 +1,6 @@
 // The click event: wire schema, validation with typed rejection reasons, normalization.
-// Pure: callers pass the clock (`nowMs`) so "too far in the future" is testable.
+// Pure: callers pass the time the click was received (`nowMs`), which "too far in the future"
+// is judged against.
 import { z } from "zod";
 import { isCountryCode } from "./countries";
 import { canonicalIp } from "./ip";
@@ -36,15 +37,25 @@ export const CLICK_FIELDS: readonly ClickField[] = ["event_id", "ad_id", "click_
 export type ParseResult = { ok: true; click: Click } | { ok: false; reason: RejectReason; detail?: string };
 
 export interface ValidateOptions {
-  /** The current wall-clock time, epoch ms. */
+  /**
+   * When the click was received, epoch ms: the receive time at the collector and the shipper,
+   * the record's Kafka timestamp in the aggregator (so every re-read decides as the first).
+   */
   nowMs: number;
-  /** Events more than this far ahead of `nowMs` are rejected (clock skew allowance). */
-  maxFutureMs?: number;
+  /** Clicks stamped more than this ahead of `nowMs` are rejected (the clock skew allowed). */
+  maxFutureSkewMs?: number;
   /** Events older than this are rejected: nothing can aggregate them any more. */
   maxAgeMs?: number;
 }
 
-export const DEFAULT_MAX_FUTURE_MS = 5 * 60_000;
+/**
+ * MAX_FUTURE_SKEW_MS's default: how far ahead of its receipt a click may be stamped. NTP-synced
+ * ad servers are within milliseconds and unsynced phones and VMs drift by seconds, so 30 s
+ * accepts every honest clock with room to spare; it is of the order of the allowed lateness
+ * (15 s, how far behind a click may be), and it keeps a click out of any minute more than one
+ * ahead of the clock (the old 5 minutes let a client fill minutes that would open later).
+ */
+export const DEFAULT_MAX_FUTURE_SKEW_MS = 30_000;
 export const DEFAULT_MAX_AGE_MS = 7 * 24 * 3_600_000;
 /** Raw events are ~0.1 KB; anything past this is not a click. */
 export const MAX_EVENT_BYTES = 4096;
@@ -95,7 +106,8 @@ export function validateClick(value: unknown, opts: ValidateOptions): ParseResul
   const ts = parseTimestamp(o.click_timestamp);
   if (ts === undefined)
     return { ok: false, reason: "bad_timestamp", detail: "click_timestamp: ISO-8601 with offset, or epoch ms" };
-  if (ts > opts.nowMs + (opts.maxFutureMs ?? DEFAULT_MAX_FUTURE_MS)) return { ok: false, reason: "future_timestamp" };
+  if (ts > opts.nowMs + (opts.maxFutureSkewMs ?? DEFAULT_MAX_FUTURE_SKEW_MS))
+    return { ok: false, reason: "future_timestamp" };
   if (ts < opts.nowMs - (opts.maxAgeMs ?? DEFAULT_MAX_AGE_MS)) return { ok: false, reason: "ancient_timestamp" };
   // One address, one text: raw rows and the ip filter compare canonical forms.
   const ip = canonicalIp(o.ip as string);

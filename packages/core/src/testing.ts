@@ -1,5 +1,5 @@
 // A test harness for the aggregation operator, in the spirit of Flink's TriggerTestHarness:
-// feed events with explicit wall-clock and event times, advance, and read what fired.
+// feed events with explicit wall-clock, record and event times, advance, and read what fired.
 import { randomUUID } from "node:crypto";
 import { type AggregatorOptions, type CheckpointPlan, ClickAggregator, type Decision } from "./aggregator";
 
@@ -15,6 +15,8 @@ export class AggregatorHarness {
   now: number;
   private readonly offsets = new Map<number, number>();
   readonly log = new Map<number, (string | null)[]>();
+  /** The records' own timestamps (as Kafka stamped them), beside `log`. */
+  readonly recordTimes = new Map<number, number[]>();
 
   /** Records go in as Kafka holds them (bytes: the fast path, parseClick where it is unsure) or as text. */
   private readonly asText: boolean;
@@ -27,8 +29,11 @@ export class AggregatorHarness {
     for (const p of opts.partitions ?? [0]) this.op.assign(p, undefined, this.now);
   }
 
-  /** Appends the event to the partition's log and processes it. */
-  feed(partition: number, c: TestClick | string): Decision {
+  /**
+   * Appends the event to the partition's log and processes it. Its record is stamped `recordTimeMs`
+   * (by default the clock, as a producer's client stamps it on sending).
+   */
+  feed(partition: number, c: TestClick | string, recordTimeMs = this.now): Decision {
     const value =
       typeof c === "string"
         ? c
@@ -45,7 +50,10 @@ export class AggregatorHarness {
     const log = this.log.get(partition) ?? [];
     log.push(value);
     this.log.set(partition, log);
-    return this.op.process(partition, offset, this.asText ? value : this.utf8.encode(value), this.now);
+    const times = this.recordTimes.get(partition) ?? [];
+    times.push(recordTimeMs);
+    this.recordTimes.set(partition, times);
+    return this.op.process(partition, offset, this.asText ? value : this.utf8.encode(value), this.now, recordTimeMs);
   }
 
   advanceTo(now: number): number[] {

@@ -1,5 +1,6 @@
 // Bounded-out-of-orderness watermarks per partition, combined as the minimum over partitions
-// that are not idle (Flink's WatermarkStrategy.forBoundedOutOfOrderness(...).withIdleness(...)).
+// that are not idle (Flink's WatermarkStrategy.forBoundedOutOfOrderness(...).withIdleness(...)),
+// and never ahead of the clock.
 
 export const DEFAULT_ALLOWED_LATENESS_MS = 15_000;
 export const DEFAULT_IDLE_TIMEOUT_MS = 30_000;
@@ -53,6 +54,9 @@ export class WatermarkTracker {
 
   /**
    * The combined watermark at wall-clock `nowMs`: no event at or before it is still expected.
+   * A partition's event time counts only up to the clock: clicks stamped ahead of it (a clock
+   * running fast within the allowed skew, or a producer that writes its own record timestamps)
+   * cannot make a minute final before the clock has passed its end by the allowed lateness.
    * Idle partitions (no event for idleTimeoutMs) are left out so they cannot stall it; when all
    * are idle, the most advanced one decides (nothing else is in flight).
    */
@@ -60,7 +64,7 @@ export class WatermarkTracker {
     let active: number | undefined;
     let any: number | undefined;
     for (const c of this.partitions.values()) {
-      const wm = c.maxTs - this.allowedLatenessMs - 1;
+      const wm = Math.min(c.maxTs, nowMs) - this.allowedLatenessMs - 1;
       if (any === undefined || wm > any) any = wm;
       if (nowMs - c.activeAt < this.idleTimeoutMs && (active === undefined || wm < active)) active = wm;
     }

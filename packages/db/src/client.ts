@@ -1,11 +1,12 @@
-// Postgres and Redis clients. Callers pass URLs (tests use their own database and prefix);
-// processes get them from env.ts.
+// Postgres clients. Callers pass URLs (tests use their own database); processes get them from
+// env.ts. (The Redis client is @adclicks/live's.)
 import { drizzle, type NodePgDatabase } from "drizzle-orm/node-postgres";
-import { Redis } from "ioredis";
 import pg from "pg";
 import * as schema from "./schema";
 
 export type Db = NodePgDatabase<typeof schema> & { $client: pg.Pool };
+/** A Postgres connection pool (for packages that pass one on without a driver of their own). */
+export type PgPool = pg.Pool;
 
 // BIGINT and NUMERIC sums come back as strings by default; every count here fits in 2^53.
 pg.types.setTypeParser(20, (v) => Number(v));
@@ -53,14 +54,4 @@ export function isDatabaseBusy(err: unknown): boolean {
     if (e.message === "timeout exceeded when trying to connect") return true;
   }
   return false;
-}
-
-export function createRedis(url: string, opts: { lazyConnect?: boolean } = {}): Redis {
-  return new Redis(url, {
-    lazyConnect: opts.lazyConnect ?? false,
-    maxRetriesPerRequest: 2,
-    // Off: ioredis auto-pipelining crashes the process on some script replies (results[i] not iterable).
-    enableAutoPipelining: false,
-    retryStrategy: (times) => Math.min(100 * 2 ** times, 2_000),
-  });
 }

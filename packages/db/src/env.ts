@@ -1,11 +1,10 @@
-// Connection settings shared by every process that talks to Postgres or Redis, validated once.
+// The Postgres connection setting shared by every process that talks to Postgres, validated once.
 import { createEnv } from "@t3-oss/env-core";
-import { databaseUrlEnv, redisEnvSchema } from "./env-schema";
+import { databaseUrlEnv } from "./env-schema";
 
 export const dbEnv = createEnv({
   server: {
     DATABASE_URL: databaseUrlEnv,
-    ...redisEnvSchema,
   },
   runtimeEnv: process.env,
   emptyStringAsUndefined: true,

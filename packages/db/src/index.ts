@@ -1,4 +1,5 @@
-// Public surface of @adclicks/db: schema, clients, migrations, checkpoints, the Redis key space.
+// Public surface of @adclicks/db (Postgres only): schema, clients, migrations, checkpoints,
+// finality, hot-ad lists and the rollup snapshot the Redis live windows are rebuilt from.
 
 export * as authSchema from "./auth-schema";
 export * from "./catalog-misses";
@@ -7,8 +8,6 @@ export * from "./checkpoints";
 export * from "./client";
 export * from "./finality";
 export * from "./hot-ads";
-export * from "./ingest-rate-limit";
-export * from "./live-windows";
 export * from "./migrate";
-export * from "./redis-keys";
+export * from "./rollup-snapshot";
 export * as schema from "./schema";

@@ -1,6 +1,7 @@
 // Env fragments every process declares the same way (log level, ports) and the one way the apps
 // validate their env.ts, so each app's env.ts lists only what is its own. The fragments are pure;
 // createProcessEnv reads process.env when called.
+import { DEFAULT_MAX_FUTURE_SKEW_MS } from "@adclicks/core";
 import { createEnv, type StandardSchemaDictionary } from "@t3-oss/env-core";
 import { z } from "zod";
 
@@ -9,6 +10,20 @@ export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "
 
 export const logLevelEnvSchema = {
   LOG_LEVEL: z.enum(LOG_LEVELS, { error: `LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}` }).default("info"),
+};
+
+/**
+ * How far ahead of its receipt a click may be stamped before it is rejected as future_timestamp
+ * (the collector, the shipper, and the aggregator against each record's Kafka timestamp): give
+ * every process the same value. Why 30 s: see DEFAULT_MAX_FUTURE_SKEW_MS in @adclicks/core.
+ */
+export const maxFutureSkewEnvSchema = {
+  MAX_FUTURE_SKEW_MS: z.coerce
+    .number({ error: "MAX_FUTURE_SKEW_MS must be a number of milliseconds" })
+    .int("MAX_FUTURE_SKEW_MS must be a whole number of milliseconds")
+    .min(0, "MAX_FUTURE_SKEW_MS must be at least 0")
+    .max(300_000, "MAX_FUTURE_SKEW_MS must be at most 300000 (5 minutes)")
+    .default(DEFAULT_MAX_FUTURE_SKEW_MS),
 };
 
 /**

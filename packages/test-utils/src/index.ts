@@ -2,8 +2,9 @@
 // Kafka topics, own Redis prefix) on the real services, and polling with a deadline; the other
 // helpers (child processes, topic reader, TCP proxy, private servers) are re-exported from here.
 import { randomBytes } from "node:crypto";
-import { createRedis, dropDatabase, migrateDatabase } from "@adclicks/db";
+import { dropDatabase, migrateDatabase } from "@adclicks/db";
 import { createKafka, ensureTopics, type TopicNames, topicNames } from "@adclicks/kafka";
+import { createRedis } from "@adclicks/live";
 import type { Kafka } from "kafkajs";
 
 import { BASE_DATABASE_URL, KAFKA_BROKERS, REDIS_URL } from "./env";

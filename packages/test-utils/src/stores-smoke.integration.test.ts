@@ -1,7 +1,8 @@
 // Smoke test of the real stores: a migrated database round-trips a row through drizzle, and
 // Redis round-trips a sorted set (the structure the live windows are made of).
-import { createDb, createRedis, type Db, redisKeys } from "@adclicks/db";
+import { createDb, type Db } from "@adclicks/db";
 import { clickRollups } from "@adclicks/db/schema";
+import { createRedis, redisKeys } from "@adclicks/live";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { createTestEnv, type TestEnv } from "./index";

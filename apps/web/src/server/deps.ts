@@ -4,9 +4,9 @@
 // use (never at build time).
 import "server-only";
 import { type ApiDeps, type AuthInstance, createAuth } from "@adclicks/api";
-import { createDb, createRedis } from "@adclicks/db/client";
+import { createDb } from "@adclicks/db/client";
 import { createApiKeyCache } from "@adclicks/db/queries";
-import { redisKeys } from "@adclicks/db/redis-keys";
+import { createLiveWindows, createRedis, redisKeys } from "@adclicks/live";
 import { env, productionAuthSecretProblem } from "~/env";
 import { trustedClientIpHeader } from "./client-ip";
 
@@ -26,6 +26,8 @@ export function getDeps(): WebDeps {
       db,
       redis,
       redisKeys: keys,
+      live: createLiveWindows(redis, keys),
+      now: Date.now,
       keyCache: createApiKeyCache({ databaseUrl: env.DATABASE_URL }),
       userRateLimitPerMinute: env.USER_RATE_LIMIT_PER_MINUTE,
       auth: createAuth({

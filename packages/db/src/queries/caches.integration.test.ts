@@ -1,38 +1,33 @@
-// The query layer's process-local caches against real Postgres and Redis: verified API keys
+// The query layer's process-local caches against real Postgres: verified API keys
 // (served from memory, dropped on every revocation — in this process at once, from another
 // connection by NOTIFY — bypassed while the listener is down, bounded by a TTL, never refilled by
 // a verification that raced a revocation) and the rollup
-// status (recent where only asOf matters, read after the query began where the head matters).
+// status (shared by the queries of about a second; a read required after a moment sees later
+// writes).
 import net from "node:net";
 import { createTestEnv, type TestEnv } from "@adclicks/test-utils";
 import { sql } from "drizzle-orm";
-import type { Redis } from "ioredis";
 import pg from "pg";
 import { afterAll, afterEach, beforeAll, describe, expect, test, vi } from "vitest";
-import { createDb, createRedis, type Db } from "../client";
-import { redisKeys } from "../redis-keys";
-import { markMinutesFinal, writeLiveWindows, writeRollups } from "./fixtures";
+import { createDb, type Db } from "../client";
+import { markMinutesFinal, writeRollups } from "../testing";
 import {
   API_KEYS_CHANNEL,
   type ApiKeyCache,
   createApiKey,
   createApiKeyCache,
-  getAggregatedCount,
   getRollupStatusSince,
   MINUTE_MS,
-  type QueryDeps,
   revokeApiKey,
 } from "./index";
 
 let env: TestEnv;
 let db: Db;
-let redis: Redis;
 const caches: ApiKeyCache[] = [];
 
 beforeAll(async () => {
   env = await createTestEnv("caches");
   db = createDb(env.databaseUrl, 4);
-  redis = createRedis(env.redisUrl);
 });
 
 afterEach(async () => {
@@ -40,9 +35,6 @@ afterEach(async () => {
 });
 
 afterAll(async () => {
-  const keys = await redis.keys(`{${env.redisPrefix}}:*`);
-  if (keys.length > 0) await redis.del(...keys);
-  redis.disconnect();
   await db.$client.end();
   await env.cleanup();
 });
@@ -225,18 +217,5 @@ describe("rollup status", () => {
       headMs: HEAD + MINUTE_MS,
       asOfMs: HEAD + MINUTE_MS,
     });
-  });
-
-  test("Postgres answers 'last M minutes' from the current head; Redis answers keep their own head", async () => {
-    const deps: QueryDeps = { db, redis, redisKeys: redisKeys(env.redisPrefix) };
-    const cold: QueryDeps = { ...deps, redisKeys: redisKeys(`${env.redisPrefix}-cold`) };
-    const rows = [{ adId: "ad-2", minuteMs: HEAD + 2 * MINUTE_MS, country: "US", clicks: 5 }];
-    await getRollupStatusSince(db, performance.now()); // remember a status older than the write
-    await writeRollups(db, rows);
-    await writeLiveWindows(redis, deps.redisKeys, rows);
-    const fromPg = await getAggregatedCount(cold, { adId: "ad-2", range: { kind: "last", minutes: 1 } });
-    expect(fromPg).toMatchObject({ source: "rollups", count: 5, fromMs: HEAD + 2 * MINUTE_MS });
-    const fromRedis = await getAggregatedCount(deps, { adId: "ad-2", range: { kind: "last", minutes: 1 } });
-    expect(fromRedis).toMatchObject({ source: "redis", count: 5, fromMs: HEAD + 2 * MINUTE_MS });
   });
 });

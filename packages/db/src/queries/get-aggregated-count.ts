@@ -1,7 +1,6 @@
 // aggregated_count: clicks of one ad over a range (last M minutes or [from, to)), optionally
 // filtered by country, ip, user_id. Redis answers live windows; Postgres everything else.
 import { sql } from "drizzle-orm";
-import { queueLiveCount } from "./live-reads";
 import { isFinal, planQuery } from "./plan-query";
 import { rawConditions, rollupConditions } from "./sql-fragments";
 import type { ClickFilter, QueryDeps, QuerySource, TimeRange } from "./types";
@@ -26,15 +25,15 @@ export interface AggregatedCount {
 export async function getAggregatedCount(deps: QueryDeps, input: AggregatedCountInput): Promise<AggregatedCount> {
   const filter = input.filter ?? {};
   const { range } = input;
-  const plan = await planQuery(deps, range, filter, {
-    probe:
-      range.kind === "last"
-        ? (m) => queueLiveCount(m, deps.redisKeys, { minutes: range.minutes, country: filter.country }, input.adId)
-        : undefined,
+  const plan = await planQuery<number>(deps, range, filter, {
+    live: async (live, w) => {
+      const counts = await live.counts(w, [input.adId]);
+      return counts && (counts.get(input.adId) ?? 0);
+    },
   });
   let count: number;
   if (plan.source === "redis") {
-    count = Number(plan.probed[0] ?? 0);
+    count = plan.live;
   } else if (plan.source === "rollups") {
     const res = await deps.db.execute<{ n: number | null }>(
       sql`select sum(clicks)::bigint as n from click_rollups

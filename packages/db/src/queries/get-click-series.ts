@@ -44,7 +44,7 @@ export async function getClickSeries(deps: QueryDeps, input: ClickSeriesInput): 
     throw new QueryInputError("ad_ids", `give 1 to ${MAX_SERIES_ADS} ad ids`);
   }
   const filter = input.filter ?? {};
-  const plan = await planQuery(deps, input.range, filter, { allowRedis: false });
+  const plan = await planQuery(deps, input.range, filter);
   const { fromMs, toMs } = plan.range;
   const granularity = input.granularity ?? chooseGranularity(fromMs, toMs);
   const step = granularity === "minute" ? MINUTE_MS : HOUR_MS;

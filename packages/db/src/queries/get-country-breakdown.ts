@@ -28,7 +28,7 @@ export interface CountryBreakdown {
 
 export async function getCountryBreakdown(deps: QueryDeps, input: CountryBreakdownInput): Promise<CountryBreakdown> {
   const filter = input.filter ?? {};
-  const plan = await planQuery(deps, input.range, filter, { allowRedis: false });
+  const plan = await planQuery(deps, input.range, filter);
   const query =
     plan.source === "raw"
       ? sql`select country as value, count(*)::bigint as n from raw_clicks

@@ -3,7 +3,7 @@
 // finality of recent minutes and the clicks on ads missing from the catalog. Every query is
 // bounded by an index or a recent time window.
 import { sql } from "drizzle-orm";
-import { getLiveState, getRollupStatus } from "./plan-query";
+import { asOfAt, getRollupStatus } from "./plan-query";
 import type { QueryDeps } from "./types";
 
 export interface PipelineHealth {
@@ -95,7 +95,7 @@ export async function getPipelineHealth(deps: QueryDeps): Promise<PipelineHealth
                  (select max(minute) from catalog_misses) as through`,
     ),
     getRollupStatus(db),
-    getLiveState(deps),
+    deps.live ? deps.live.state() : { headMs: null, ready: false },
   ]);
   const nowMs = ms(now.rows[0]?.now ?? new Date()) ?? Date.now();
   return {
@@ -138,7 +138,7 @@ export async function getPipelineHealth(deps: QueryDeps): Promise<PipelineHealth
       throughMs: ms(misses.rows[0]?.through ?? null),
     },
     headMs: status.headMs,
-    asOfMs: status.asOfMs,
+    asOfMs: asOfAt(status.asOfMs, nowMs),
     live,
   };
 }

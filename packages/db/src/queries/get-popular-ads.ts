@@ -2,14 +2,12 @@
 // within the caller's scope. Every store orders the same way, so answers are equal.
 import { type AdCount, topN } from "@adclicks/core";
 import { sql } from "drizzle-orm";
-import { liveCountsOfAds, parseTopNReply, queueLiveTopN } from "./live-reads";
 import { isFinal, planQuery } from "./plan-query";
 import { rawConditions, rollupConditions, textArray } from "./sql-fragments";
 import {
   type AdScope,
   type ClickFilter,
   MAX_TOP_N,
-  MINUTE_MS,
   type QueryDeps,
   QueryInputError,
   type QuerySource,
@@ -48,31 +46,17 @@ export async function getPopularAds(deps: QueryDeps, input: PopularAdsInput): Pr
   const filter = input.filter ?? {};
   const scope: AdScope = input.scope ?? { kind: "all" };
   const { range } = input;
-  // Every ad: the exact top N runs inside the same MULTI as the meta read (one round trip).
-  const plan = await planQuery(deps, range, filter, {
-    probe:
-      scope.kind === "all" && range.kind === "last"
-        ? (m) => queueLiveTopN(m, deps.redisKeys, { minutes: range.minutes, country: filter.country }, input.n)
-        : undefined,
+  // Every ad: the exact top N of the live windows; a scope: the counts of its ads there.
+  const plan = await planQuery<AdCount[]>(deps, range, filter, {
+    live: async (live, w) => {
+      if (scope.kind === "all") return live.topN(w, input.n);
+      const counts = await live.counts(w, await scopedAdIds(deps, scope.advertiserIds));
+      return counts && topN(counts, input.n);
+    },
   });
   let ads: AdCount[];
   if (plan.source === "redis") {
-    ads =
-      scope.kind === "all"
-        ? (parseTopNReply(plan.probed[0], input.n)?.ads ?? [])
-        : topN(
-            await liveCountsOfAds(
-              deps.redis,
-              deps.redisKeys,
-              {
-                headMs: plan.range.toMs - MINUTE_MS,
-                minutes: (plan.range.toMs - plan.range.fromMs) / MINUTE_MS,
-                country: filter.country,
-              },
-              await scopedAdIds(deps, scope.advertiserIds),
-            ),
-            input.n,
-          );
+    ads = plan.live;
   } else {
     const query =
       plan.source === "rollups"

@@ -1,5 +1,6 @@
 // The query layer every interface (tRPC, REST, CLI) calls: counts, top N, series, breakdowns,
-// ops health, the catalog and API keys. Routing between Redis and Postgres lives in plan-query.
+// ops health, the catalog and API keys. Routing between the Redis live windows (reached through
+// the LiveWindows port of types.ts, implemented by @adclicks/live) and Postgres lives in plan-query.
 export * from "./api-key-cache";
 export * from "./api-keys";
 export * from "./catalog";
@@ -12,7 +13,6 @@ export * from "./get-late-corrections";
 export * from "./get-pipeline-health";
 export * from "./get-popular-ads";
 export * from "./get-scope-series";
-export * from "./live-reads";
 export * from "./plan-query";
 export * from "./stream-click-rows";
 export * from "./stream-query";

@@ -1,15 +1,22 @@
 // Unit tests of the pure range arithmetic behind every query.
 import { describe, expect, test } from "vitest";
-import { isLiveWindow } from "./live-reads";
-import { alignedRange, isFinal, lastMinutesRange } from "./plan-query";
+import { alignedRange, asOfAt, isFinal, lastMinutesRange } from "./plan-query";
 import { MINUTE_MS, QueryInputError } from "./types";
 
 const T = Date.UTC(2026, 0, 5, 10, 0);
 
 describe("ranges", () => {
-  test("last M minutes is (head - M, head]: M whole minutes ending with the head minute", () => {
+  test("last M minutes: M whole minutes ending with the clock's (open) minute", () => {
     expect(lastMinutesRange(T, 1)).toEqual({ fromMs: T, toMs: T + MINUTE_MS });
     expect(lastMinutesRange(T, 5)).toEqual({ fromMs: T - 4 * MINUTE_MS, toMs: T + MINUTE_MS });
+  });
+
+  test("asOf is never in the future: clamped to the start of the clock's minute", () => {
+    expect(asOfAt(T - MINUTE_MS, T + 30_000)).toBe(T - MINUTE_MS);
+    expect(asOfAt(T + 5 * MINUTE_MS, T + 30_000)).toBe(T);
+    expect(asOfAt(null, T)).toBeNull();
+    // A "last M minutes" range holds the open minute, so it is never final.
+    expect(isFinal(lastMinutesRange(T, 5), asOfAt(T + 5 * MINUTE_MS, T + 30_000))).toBe(false);
   });
 
   test("explicit ranges round down to minutes; from must precede to; at most 31 days", () => {
@@ -23,10 +30,5 @@ describe("ranges", () => {
     expect(isFinal({ fromMs: T, toMs: T + MINUTE_MS }, T + MINUTE_MS)).toBe(true);
     expect(isFinal({ fromMs: T, toMs: T + 2 * MINUTE_MS }, T + MINUTE_MS)).toBe(false);
     expect(isFinal({ fromMs: T, toMs: T + MINUTE_MS }, null)).toBe(false);
-  });
-
-  test("every whole M from 1 to 60 minutes is a Redis window, nothing else", () => {
-    expect(Array.from({ length: 60 }, (_, i) => i + 1).every(isLiveWindow)).toBe(true);
-    expect([0, 1.5, 61, 1440].some(isLiveWindow)).toBe(false);
   });
 });

@@ -1,15 +1,16 @@
-// Routing: which store answers a query, and the exact minute-aligned interval it covers.
-// Live windows (last M minutes, M ≤ 60, no ip/user filter, Redis ready) come from
-// Redis; other ranges from the Postgres rollups; ip/user_id filters from the raw archive.
-// The rollup status (head, asOf) is read from Postgres at most about once a second per process
-// where only asOf is needed; a "last M minutes" range answered by Postgres reads a fresh head.
+// Routing: which store answers a query, and the exact minute-aligned interval it covers. "The
+// last M minutes" end with the clock's minute (QueryDeps.now) in every store. Live windows (last
+// M minutes, no ip/user filter, the live windows ready and holding M) come from Redis through the
+// LiveWindows port; other ranges from the Postgres rollups; ip/user_id filters from the raw
+// archive. The rollup status (asOf, and the head the ops view shows) is read from Postgres at
+// most about once a second per process.
 import { sql } from "drizzle-orm";
-import type { ChainableCommander } from "ioredis";
-import { defineLiveReads, isLiveWindow } from "./live-reads";
 import {
   type ClickFilter,
   floorMinute,
   hasRawFilter,
+  type LiveWindow,
+  type LiveWindows,
   MAX_RANGE_MS,
   MAX_WINDOW_MINUTES,
   MINUTE_MS,
@@ -27,17 +28,11 @@ export interface QueryPlan {
   asOfMs: number | null;
 }
 
-export interface LiveState {
-  headMs: number | null;
-  ready: boolean;
-}
+/** A plan, with what the live windows answered when they answer it. */
+export type PlanOf<T> = (QueryPlan & { source: "redis"; live: T }) | (QueryPlan & { source: "rollups" | "raw" });
 
-/** Redis meta: the newest minute with data and whether the live windows are complete. */
-export async function getLiveState(deps: Pick<QueryDeps, "redis" | "redisKeys">): Promise<LiveState> {
-  const [head, ready] = await deps.redis.hmget(deps.redisKeys.meta, "head", "ready");
-  const headMs = head === null || head === undefined ? null : Number(head);
-  return { headMs: headMs !== null && Number.isFinite(headMs) ? headMs : null, ready: ready === "1" };
-}
+/** The read a query needs from the live windows, if they can answer it. */
+export type LiveRead<T> = (live: LiveWindows, w: LiveWindow) => Promise<T | null>;
 
 /** The Postgres head (newest minute with any click) and asOf, in one round trip. */
 export async function getRollupStatus(db: QueryDeps["db"]): Promise<RollupStatus> {
@@ -106,9 +101,9 @@ export function getRollupStatusSince(db: QueryDeps["db"], since: number): Promis
   return pending;
 }
 
-/** (head - M, head] as a half-open interval of whole minutes. */
-export function lastMinutesRange(headMs: number, minutes: number): ResolvedRange {
-  return { fromMs: headMs - (minutes - 1) * MINUTE_MS, toMs: headMs + MINUTE_MS };
+/** The M whole minutes ending with the minute `endMs` (the clock's), as a half-open interval. */
+export function lastMinutesRange(endMs: number, minutes: number): ResolvedRange {
+  return { fromMs: endMs - (minutes - 1) * MINUTE_MS, toMs: endMs + MINUTE_MS };
 }
 
 /** [from, to) rounded down to whole minutes (the rollup grain), so every store counts the same minutes. */
@@ -119,83 +114,47 @@ export function alignedRange(fromMs: number, toMs: number): ResolvedRange {
 }
 
 /**
- * Reads a live window in the same MULTI as the Redis meta, so a Redis answer costs one round
- * trip and its head and data belong to the same instant (the aggregator updates them atomically).
+ * asOf as of the clock: never in the future. Minutes marked final ahead of the clock (by a
+ * version before the watermark followed it, or another writer's clock) are not complete yet.
  */
-export type LiveProbe = (multi: ChainableCommander) => ChainableCommander;
+export function asOfAt(asOfMs: number | null, nowMs: number): number | null {
+  return asOfMs === null ? null : Math.min(asOfMs, floorMinute(nowMs));
+}
 
 /**
- * Decides the store and resolves the interval. `allowRedis` is false for queries Redis cannot
- * answer; `probe` queues the Redis read the query needs if Redis answers (its replies come back
- * in `plan.probed`, and are discarded when the windows turn out not to be ready).
+ * Decides the store and resolves the interval: "the last M minutes" end with the clock's minute
+ * whichever store answers. `live` reads what the query needs from the live windows; without it
+ * (or when they cannot answer) Postgres answers.
  */
-export async function planQuery(
+export async function planQuery<T = never>(
   deps: QueryDeps,
   range: TimeRange,
   filter: ClickFilter,
-  opts: { allowRedis?: boolean; probe?: LiveProbe } = {},
-): Promise<QueryPlan & { probed: unknown[] }> {
+  opts: { live?: LiveRead<T> } = {},
+): Promise<PlanOf<T>> {
   if (range.kind === "last" && !(Number.isInteger(range.minutes) && range.minutes >= 1)) {
     throw new QueryInputError("minutes", "must be a whole number of minutes ≥ 1");
   }
   if (range.kind === "last" && range.minutes > MAX_WINDOW_MINUTES) {
     throw new QueryInputError("minutes", `must be at most ${MAX_WINDOW_MINUTES}`);
   }
-  const wantsRedis =
-    (opts.allowRedis ?? true) && range.kind === "last" && isLiveWindow(range.minutes) && !hasRawFilter(filter);
-  const source: QuerySource = hasRawFilter(filter) ? "raw" : "rollups";
-  const startedAt = performance.now();
-  // A range of explicit times needs only asOf, which may be recent rather than current; a "last
-  // M minutes" range rests on the Postgres head unless Redis answers, and then needs a head read
-  // after this query began (as if it had read it itself).
-  const recent = () => getRollupStatusSince(deps.db, performance.now() - STATUS_MAX_AGE_MS);
-  const current = () => getRollupStatusSince(deps.db, startedAt);
-  if (!wantsRedis) return planFromRollups(deps, range, source, await (range.kind === "between" ? recent() : current()));
-  const [live, status] = await Promise.all([readLive(deps, opts.probe), recent()]);
-  if (range.kind === "last" && live.ready && live.headMs !== null) {
-    return {
-      source: "redis",
-      range: lastMinutesRange(live.headMs, range.minutes),
-      asOfMs: status.asOfMs,
-      probed: live.probed,
-    };
-  }
-  return planFromRollups(deps, range, source, await current());
-}
-
-function planFromRollups(
-  deps: QueryDeps,
-  range: TimeRange,
-  source: QuerySource,
-  status: RollupStatus,
-): QueryPlan & { probed: unknown[] } {
-  if (range.kind === "between") {
-    return { source, range: alignedRange(range.fromMs, range.toMs), asOfMs: status.asOfMs, probed: [] };
-  }
-  // No click anywhere yet: anchor the window on the current minute so from/to stay meaningful.
-  const headMs = status.headMs ?? floorMinute((deps.now ?? Date.now)());
-  return { source, range: lastMinutesRange(headMs, range.minutes), asOfMs: status.asOfMs, probed: [] };
-}
-
-async function readLive(
-  deps: Pick<QueryDeps, "redis" | "redisKeys">,
-  probe: LiveProbe | undefined,
-): Promise<LiveState & { probed: unknown[] }> {
-  if (!probe) return { ...(await getLiveState(deps)), probed: [] };
-  defineLiveReads(deps.redis); // before the MULTI: it copies the connection's commands
-  const replies = await probe(deps.redis.multi().hmget(deps.redisKeys.meta, "head", "ready")).exec();
-  if (!replies) throw new Error("Redis MULTI was aborted");
-  const values = replies.map(([err, value]) => {
-    if (err) throw err;
-    return value;
-  });
-  const [head, ready] = (values[0] as (string | null)[] | undefined) ?? [];
-  const headMs = head ? Number(head) : null;
-  return {
-    headMs: headMs !== null && Number.isFinite(headMs) ? headMs : null,
-    ready: ready === "1",
-    probed: values.slice(1),
-  };
+  const nowMs = deps.now();
+  const endMs = floorMinute(nowMs);
+  const resolved =
+    range.kind === "between" ? alignedRange(range.fromMs, range.toMs) : lastMinutesRange(endMs, range.minutes);
+  const source = hasRawFilter(filter) ? "raw" : "rollups";
+  const read =
+    range.kind === "last" && opts.live && deps.live && !hasRawFilter(filter)
+      ? opts.live(deps.live, { endMs, minutes: range.minutes, country: filter.country })
+      : null;
+  // asOf may be recent rather than current: it only grows, so an older one is still true.
+  const [answer, status] = await Promise.all([
+    read,
+    getRollupStatusSince(deps.db, performance.now() - STATUS_MAX_AGE_MS),
+  ]);
+  const asOfMs = asOfAt(status.asOfMs, nowMs);
+  if (answer !== null) return { source: "redis", range: resolved, asOfMs, live: answer };
+  return { source, range: resolved, asOfMs };
 }
 
 /** True when every minute of the range is final (its counts will only change by late corrections). */

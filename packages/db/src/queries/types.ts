@@ -1,15 +1,35 @@
 // Shared types of the query layer: what a query needs (stores, clock), the time ranges and
 // filters it accepts, and which advertisers' ads the caller may see.
-import type { Redis } from "ioredis";
+import type { AdCount } from "@adclicks/core";
 import type { Db } from "../client";
-import type { RedisKeys } from "../redis-keys";
 
 export interface QueryDeps {
   db: Db;
-  redis: Redis;
-  redisKeys: RedisKeys;
-  /** Wall clock in epoch ms (tests pin it). Only used when no minute has any click yet. */
-  now?: () => number;
+  /** The Redis live windows (@adclicks/live), or null where Postgres answers everything. */
+  live: LiveWindows | null;
+  /** The wall clock, epoch ms: "the last M minutes" end with its minute (tests pin it). */
+  now: () => number;
+}
+
+/** A live window: the `minutes` minutes ending with the minute `endMs`, one country (or all). */
+export interface LiveWindow {
+  endMs: number;
+  minutes: number;
+  country: string | undefined;
+}
+
+/**
+ * The Redis live windows as the query layer uses them (implemented by @adclicks/live, so this
+ * package needs no Redis client). Every read answers null when the live windows cannot answer it
+ * (not built yet, being rebuilt, or a window longer than they keep): Postgres answers instead.
+ */
+export interface LiveWindows {
+  /** The exact top N (count desc, ad_id asc) over the window. */
+  topN(w: LiveWindow, n: number): Promise<AdCount[] | null>;
+  /** Clicks of each given ad over the window (ads without any are left out). */
+  counts(w: LiveWindow, adIds: readonly string[]): Promise<Map<string, number> | null>;
+  /** The newest minute with data and whether the windows are built (for the ops view). */
+  state(): Promise<{ headMs: number | null; ready: boolean }>;
 }
 
 // Window arithmetic lives in core; re-exported so query code has one import.
@@ -22,8 +42,9 @@ export const MAX_RANGE_MS = 31 * 24 * HOUR_MS;
 export const MAX_TOP_N = 1000;
 
 /**
- * "Last M minutes" = the minutes (head - M, head], head being the newest minute with any click
- * (the current, still open minute included). `between` = [fromMs, toMs), minute-aligned.
+ * "Last M minutes" = the M minutes ending with the current wall-clock minute (the open minute
+ * included), in every store: never later, whatever event times the data holds. `between` =
+ * [fromMs, toMs), minute-aligned.
  */
 export type TimeRange = { kind: "last"; minutes: number } | { kind: "between"; fromMs: number; toMs: number };
 

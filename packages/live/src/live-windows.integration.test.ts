@@ -1,18 +1,30 @@
 // The live-window writes against a real Redis: checkpoints applied exactly once and in seq
 // order, in any merge; every set equal to a brute-force sum of the cells; the tops keeping their
-// contract (all ads while small, then TOP_CAP ads none of the others beats); a minute that
-// leaves the kept hour taking its keys along; a rebuild from Postgres giving the same sets;
-// expiries on every key.
+// contract (all ads while small, then TOP_CAP ads none of the others beats); the kept range
+// following the writer's clock, not the data (clicks stamped ahead drop nothing; a minute the
+// clock leaves behind takes its keys along); a rebuild from Postgres giving the same sets, those
+// ahead of the clock included; expiries on every key.
 import { MINUTE_MS, MinuteCounts } from "@adclicks/core";
+import { createPool, type PgPool } from "@adclicks/db";
+import { seededRandom } from "@adclicks/db/testing";
 import { createTestEnv, type TestEnv } from "@adclicks/test-utils";
 import type { Redis } from "ioredis";
-import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { createPool, createRedis } from "./client";
-import { applyDeltas, readLiveSet, rebuildLiveWindows } from "./live-windows";
-import { seededRandom } from "./queries/fixtures";
-import { ALL_COUNTRIES, BUCKET_MS, keptBucketOf, MINUTES_KEPT, type RedisKeys, redisKeys, TOP_CAP } from "./redis-keys";
+import { createRedis } from "./client";
+import { applyDeltas, readLiveSet } from "./live-windows";
+import { rebuildLiveWindows } from "./rebuild";
+import {
+  ALL_COUNTRIES,
+  BUCKET_MS,
+  KEPT_MARGIN_MINUTES,
+  keptBucketOf,
+  MINUTES_KEPT,
+  type RedisKeys,
+  redisKeys,
+  TOP_CAP,
+} from "./redis-keys";
 
+/** The newest minute of the checkpoints, and the writers' clock (as if they ran then). */
 const HEAD = Date.UTC(2026, 0, 5, 12, 3);
 const MINUTES = 7;
 const COUNTRIES = ["US", "DE", "JP", "BR"];
@@ -21,7 +33,7 @@ const countryOf = (r: number) => (r < 0.5 ? "US" : COUNTRIES[1 + Math.floor((r -
 
 let env: TestEnv;
 let redis: Redis;
-let pool: pg.Pool;
+let pool: PgPool;
 
 beforeAll(async () => {
   env = await createTestEnv("live-windows");
@@ -117,18 +129,17 @@ describe("applying checkpoints", () => {
     const all = checkpoints(1, 12);
     const one = redisKeys(`${env.redisPrefix}-one`);
     const merged = redisKeys(`${env.redisPrefix}-merged`);
-    for (const keys of [one, merged]) await redis.hset(keys.meta, { head: String(HEAD), ready: "1" });
+    for (const keys of [one, merged]) await redis.hset(keys.meta, { ready: "1" });
     // One checkpoint per call, and the same checkpoints merged three at a time.
     for (const [i, counts] of all.entries()) {
-      expect(await applyDeltas(redis, one, "g", [{ partition: 0, fromSeq: i + 1, toSeq: i + 1 }], counts)).toEqual({
-        kind: "applied",
-      });
+      const range = { partition: 0, fromSeq: i + 1, toSeq: i + 1 };
+      expect(await applyDeltas(redis, one, "g", [range], counts, HEAD)).toEqual({ kind: "applied" });
     }
     for (let i = 0; i < all.length; i += 3) {
       const counts = new MinuteCounts();
       for (const c of all.slice(i, i + 3)) counts.mergeFrom(c);
       const range = { partition: 0, fromSeq: i + 1, toSeq: Math.min(i + 3, all.length) };
-      expect(await applyDeltas(redis, merged, "g", [range], counts)).toEqual({ kind: "applied" });
+      expect(await applyDeltas(redis, merged, "g", [range], counts, HEAD)).toEqual({ kind: "applied" });
     }
     const expected = expectedSets(one, all);
     const capped = await expectLiveSets(one, expected);
@@ -136,9 +147,9 @@ describe("applying checkpoints", () => {
     expect(capped.country).toBeGreaterThan(0);
     await expectLiveSets(merged, expectedSets(merged, all));
     // A replay is refused with the seq Redis has; a gap too.
-    const replay = await applyDeltas(redis, one, "g", [{ partition: 0, fromSeq: 5, toSeq: 5 }], all[4]!);
+    const replay = await applyDeltas(redis, one, "g", [{ partition: 0, fromSeq: 5, toSeq: 5 }], all[4]!, HEAD);
     expect(replay).toEqual({ kind: "mismatch", lastApplied: new Map([[0, 12]]) });
-    const gap = await applyDeltas(redis, one, "g", [{ partition: 0, fromSeq: 14, toSeq: 14 }], all[0]!);
+    const gap = await applyDeltas(redis, one, "g", [{ partition: 0, fromSeq: 14, toSeq: 14 }], all[0]!, HEAD);
     expect(gap).toEqual({ kind: "mismatch", lastApplied: new Map([[0, 12]]) });
     await expectLiveSets(one, expected);
     // Every key of the prefix expires.
@@ -146,10 +157,10 @@ describe("applying checkpoints", () => {
     for (const key of stored) expect([key, (await redis.pttl(key)) > 0]).toEqual([key, true]);
   });
 
-  test("a minute that leaves the kept hour takes all its keys along, and its bucket's", async () => {
+  test("the kept range follows the clock: clicks stamped ahead drop nothing; a minute the clock leaves takes its keys", async () => {
     const keys = redisKeys(`${env.redisPrefix}-drop`);
-    await redis.hset(keys.meta, { head: String(HEAD), ready: "1" });
-    const bucket = HEAD - (HEAD % BUCKET_MS);
+    await redis.hset(keys.meta, { ready: "1" });
+    const bucketOf = (m: number) => m - (m % BUCKET_MS);
     const keysOf = (t: number, kind: "minute" | "bucket") => {
       const [top, hash, countries] =
         kind === "minute"
@@ -157,21 +168,34 @@ describe("applying checkpoints", () => {
           : [keys.bucket, keys.bucketHash, keys.bucketCountries];
       return [countries(t), ...[ALL_COUNTRIES, ...COUNTRIES].flatMap((c) => [top(t, c), hash(t, c)])];
     };
+    const setsOf = (m: number) => [...keysOf(m, "minute"), ...keysOf(bucketOf(m), "bucket")];
     const stored = async () => (await redis.keys(`${keys.tag}:*`)).sort();
-    const at = (minute: number, clicks: number) => {
+    let seq = 0;
+    const apply = (minute: number | null, clicks: number, nowMs: number) => {
       const counts = new MinuteCounts();
-      for (const c of COUNTRIES) counts.add(minute, c, "ad-1", clicks);
-      return counts;
+      if (minute !== null) for (const c of COUNTRIES) counts.add(minute, c, "ad-1", clicks);
+      seq++;
+      return applyDeltas(redis, keys, "g", [{ partition: 0, fromSeq: seq, toSeq: seq }], counts, nowMs);
     };
-    await applyDeltas(redis, keys, "g", [{ partition: 0, fromSeq: 1, toSeq: 1 }], at(HEAD, 2));
-    const first = [...keysOf(HEAD, "minute"), ...keysOf(bucket, "bucket")];
-    expect(await stored()).toEqual([...first, keys.meta, keys.applied].sort());
-    // An hour later: the first minute and its bucket are out of every window.
-    const later = HEAD + MINUTES_KEPT * MINUTE_MS;
-    await applyDeltas(redis, keys, "g", [{ partition: 0, fromSeq: 2, toSeq: 2 }], at(later, 1));
-    const now = [...keysOf(later, "minute"), ...keysOf(later - (later % BUCKET_MS), "bucket")];
-    expect(await stored()).toEqual([...now, keys.meta, keys.applied].sort());
+    await apply(HEAD, 2, HEAD);
+    expect(await stored()).toEqual([...setsOf(HEAD), keys.meta, keys.applied].sort());
+    // Records a producer stamped two hours ahead: kept for when the clock gets there; they move
+    // no window and drop nothing (the kept range follows the clock, not the newest data).
+    const ahead = HEAD + 120 * MINUTE_MS;
+    await apply(ahead, 3, HEAD);
+    expect(await stored()).toEqual([...setsOf(HEAD), ...setsOf(ahead), keys.meta, keys.applied].sort());
+    expect(await redis.hmget(keys.meta, "head", "clock")).toEqual([String(ahead), String(HEAD)]);
+    // An hour on, the minute is still kept (the margin for readers whose clock lags) ...
+    await apply(null, 0, HEAD + MINUTES_KEPT * MINUTE_MS);
+    expect(await readLiveSet(redis, keys, "minute", HEAD, "US")).toEqual(new Map([["ad-1", 2]]));
+    // ... and once the clock leaves it behind, it goes with its bucket; the one ahead stays.
+    const later = HEAD + (MINUTES_KEPT + KEPT_MARGIN_MINUTES) * MINUTE_MS;
+    await apply(later, 1, later);
+    expect(await stored()).toEqual([...setsOf(later), ...setsOf(ahead), keys.meta, keys.applied].sort());
     expect(await readLiveSet(redis, keys, "minute", later, "US")).toEqual(new Map([["ad-1", 1]]));
+    // A cell for a minute the clock has left behind is ignored.
+    await apply(HEAD, 5, later);
+    expect(await readLiveSet(redis, keys, "minute", HEAD, "US")).toEqual(new Map());
   });
 
   test("a rebuild from Postgres gives the same sets", async () => {
@@ -188,9 +212,19 @@ describe("applying checkpoints", () => {
     await pool.query(
       "insert into consumer_checkpoints (consumer, topic, partition, next_offset, seq, max_event_ms, dedup_from_offset) values ('g', 't', 0, 10, 8, 0, 0)",
     );
-    const r = await rebuildLiveWindows(pool, redis, keys, "g");
-    expect(r).toMatchObject({ rebuilt: true, rows: rows.length, head: HEAD });
+    // One minute the clock has left behind (not rebuilt), one three hours ahead of it (rebuilt).
+    const ahead = HEAD + 180 * MINUTE_MS;
+    await pool.query(
+      `insert into click_rollups (ad_id, minute, country, clicks) values
+       ('ad-old', to_timestamp($1 / 1000.0), 'US', 4), ('ad-ahead', to_timestamp($2 / 1000.0), 'US', 6)`,
+      [HEAD - 90 * MINUTE_MS, ahead],
+    );
+    const r = await rebuildLiveWindows(pool, redis, keys, "g", HEAD);
+    expect(r).toMatchObject({ rebuilt: true, rows: rows.length + 1, head: ahead });
     expect((await expectLiveSets(keys, expectedSets(keys, all))).country).toBeGreaterThan(0);
+    expect(await readLiveSet(redis, keys, "minute", ahead)).toEqual(new Map([["ad-ahead", 6]]));
+    expect(await redis.keys(`${keys.tag}:*:${HEAD - 90 * MINUTE_MS}:*`)).toEqual([]);
+    expect(await redis.hmget(keys.meta, "head", "clock", "ready")).toEqual([String(ahead), String(HEAD), "1"]);
     expect(await redis.hget(keys.applied, "g:0")).toBe("8");
     // No scratch set is left behind, and every key expires.
     expect(await redis.keys(`${keys.tag}:rb:*`)).toEqual([]);

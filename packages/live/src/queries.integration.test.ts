@@ -1,23 +1,8 @@
 // The query layer against real Postgres and Redis: a fixture of clicks with a brute-force ground
 // truth, written to the raw archive, the rollups and the Redis live windows; every query, over
 // live and historical ranges, with and without each filter, must equal the truth from every store.
-import { createTestEnv, type TestEnv } from "@adclicks/test-utils";
-import type { Redis } from "ioredis";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { ads, advertisers } from "../catalog-schema";
-import { createDb, createRedis, type Db } from "../client";
-import { redisKeys } from "../redis-keys";
-import {
-  type FixtureClick,
-  generateClicks,
-  markMinutesFinal,
-  rollupsOf,
-  truthClicks,
-  truthTopN,
-  writeLiveWindows,
-  writeRawClicks,
-  writeRollups,
-} from "./fixtures";
+import { ads, advertisers } from "@adclicks/db/catalog-schema";
+import { createDb, type Db } from "@adclicks/db/client";
 import {
   createApiKey,
   getAggregatedCount,
@@ -31,7 +16,24 @@ import {
   QueryInputError,
   revokeApiKey,
   verifyApiKey,
-} from "./index";
+} from "@adclicks/db/queries";
+import {
+  type FixtureClick,
+  generateClicks,
+  markMinutesFinal,
+  rollupsOf,
+  truthClicks,
+  truthTopN,
+  writeRawClicks,
+  writeRollups,
+} from "@adclicks/db/testing";
+import { createTestEnv, type TestEnv } from "@adclicks/test-utils";
+import type { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { createRedis } from "./client";
+import { createLiveWindows } from "./live-reads";
+import { type RedisKeys, redisKeys } from "./redis-keys";
+import { writeLiveWindows } from "./testing";
 
 const BASE = Date.UTC(2026, 0, 5, 9, 30); // crosses an hour boundary: two raw partitions
 const SPAN_MINUTES = 100;
@@ -59,14 +61,18 @@ let db: Db;
 let redis: Redis;
 let live: QueryDeps; // Redis ready with the live windows
 let cold: QueryDeps; // an empty Redis prefix: Postgres answers everything
+let liveKeys: RedisKeys;
 const clicks = makeClicks();
 
 beforeAll(async () => {
   env = await createTestEnv("queries");
   db = createDb(env.databaseUrl, 4);
   redis = createRedis(env.redisUrl);
-  live = { db, redis, redisKeys: redisKeys(env.redisPrefix) };
-  cold = { db, redis, redisKeys: redisKeys(`${env.redisPrefix}-cold`) };
+  liveKeys = redisKeys(env.redisPrefix);
+  // The clock half a minute into HEAD: "the last M minutes" end with HEAD in every store.
+  const now = () => HEAD + 30_000;
+  live = { db, live: createLiveWindows(redis, liveKeys), now };
+  cold = { db, live: createLiveWindows(redis, redisKeys(`${env.redisPrefix}-cold`)), now };
   await db.insert(advertisers).values([
     { id: "adv-a", name: "A" },
     { id: "adv-b", name: "B" },
@@ -80,7 +86,7 @@ beforeAll(async () => {
   const rows = rollupsOf(clicks);
   await writeRawClicks(db, clicks);
   await writeRollups(db, rows);
-  await writeLiveWindows(redis, live.redisKeys, rows);
+  await writeLiveWindows(redis, liveKeys, rows);
   // Every minute but the last two is final: asOf = end of HEAD - 2 minutes.
   await markMinutesFinal(
     db,
@@ -224,13 +230,13 @@ describe("popularAds", () => {
   });
 
   test("Redis not ready: Postgres answers the same", async () => {
-    await redis.hset(live.redisKeys.meta, "ready", "0");
+    await redis.hset(liveKeys.meta, "ready", "0");
     try {
       const r = await getPopularAds(live, { n: 5, range: { kind: "last", minutes: 5 } });
       expect(r.source).toBe("rollups");
       expect(r.ads).toEqual(truthTopN(clicks, lastRange(5), 5));
     } finally {
-      await redis.hset(live.redisKeys.meta, "ready", "1");
+      await redis.hset(liveKeys.meta, "ready", "1");
     }
   });
 });

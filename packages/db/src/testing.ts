@@ -1,14 +1,10 @@
-// Test fixtures for the query layer: write clicks to the raw archive, their rollups to Postgres
-// and the same rollups as Redis live windows (built per the redis-keys.ts contract), so tests
-// can prove every store gives the same answer. Also the brute-force ground truth.
-
-import { type Click, MinuteCounts } from "@adclicks/core";
+// Test fixtures of the Postgres stores (the `./testing` entry, not the production one): write
+// clicks to the raw archive and their rollups to Postgres, mark minutes final, and compute the
+// brute-force ground truth. The Redis live windows' fixture is @adclicks/live/testing.
+import type { Click } from "@adclicks/core";
 import { sql } from "drizzle-orm";
-import type { Redis } from "ioredis";
-import type { Db } from "../client";
-import { applyDeltas } from "../live-windows";
-import { MINUTES_KEPT, type RedisKeys } from "../redis-keys";
-import { floorMinute, HOUR_MS, MINUTE_MS } from "./types";
+import type { Db } from "./client";
+import { floorMinute, HOUR_MS, MINUTE_MS } from "./queries/types";
 
 /** A fixture click is a validated click of the core schema. */
 export type FixtureClick = Click;
@@ -83,35 +79,6 @@ export async function markMinutesFinal(db: Db, minutesMs: readonly number[], fin
       sql`, `,
     )} on conflict (minute) do update set final_at = excluded.final_at`,
   );
-}
-
-/**
- * Writes the live windows for `rows` as the aggregator does (its apply script, a minute at a
- * time), for the last MINUTES_KEPT minutes up to `headMs`. Replaces whatever the prefix held.
- */
-export async function writeLiveWindows(
-  redis: Redis,
-  keys: RedisKeys,
-  rows: readonly RollupRow[],
-  opts: { headMs?: number; ready?: boolean } = {},
-): Promise<number> {
-  const headMs = opts.headMs ?? Math.max(...rows.map((r) => r.minuteMs));
-  const stale = await redis.keys(`${keys.tag}:*`);
-  if (stale.length > 0) await redis.del(...stale);
-  await redis.hset(keys.meta, { head: String(headMs), ready: "1" });
-  const byMinute = new Map<number, MinuteCounts>();
-  for (const r of rows) {
-    if (r.minuteMs > headMs || r.minuteMs <= headMs - MINUTES_KEPT * MINUTE_MS) continue;
-    let counts = byMinute.get(r.minuteMs);
-    if (!counts) {
-      counts = new MinuteCounts();
-      byMinute.set(r.minuteMs, counts);
-    }
-    counts.add(r.minuteMs, r.country, r.adId, r.clicks);
-  }
-  for (const counts of byMinute.values()) await applyDeltas(redis, keys, "fixtures", [], counts);
-  if (opts.ready === false) await redis.hset(keys.meta, "ready", "0");
-  return headMs;
 }
 
 export interface TruthQuery {
