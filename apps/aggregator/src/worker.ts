@@ -27,9 +27,20 @@ import {
   type StoredCheckpoint,
   withMinuteToPublish,
 } from "@adclicks/db";
-import { createIdempotentProducer, deadLetterMessage, offsetOf, type TopicNames, timestampOf } from "@adclicks/kafka";
+import {
+  type Admin,
+  type Consumer,
+  createIdempotentProducer,
+  deadLetterMessage,
+  type EachBatchPayload,
+  type Kafka,
+  type Message,
+  offsetOf,
+  type Producer,
+  type TopicNames,
+  timestampOf,
+} from "@adclicks/kafka";
 import type { Redis } from "ioredis";
-import type { Admin, Consumer, EachBatchPayload, Kafka, Message, Producer } from "kafkajs";
 import type pg from "pg";
 import type { Logger } from "pino";
 import * as metrics from "./metrics";

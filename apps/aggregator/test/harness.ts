@@ -6,14 +6,13 @@ import { fileURLToPath } from "node:url";
 import { type AdCount, topN } from "@adclicks/core";
 import { createRedis, readLiveSet, redisKeys } from "@adclicks/db";
 import { readLiveTopN } from "@adclicks/db/queries";
+import { CompressionTypes } from "@adclicks/kafka";
 import type { TestEnv } from "@adclicks/test-utils";
-import kafkajs from "kafkajs";
 import type pg from "pg";
 import { WORKER_ENV, WORKER_NODE_FLAGS } from "../src/runtime";
 import { cellKey } from "./events";
 
 const MAIN = fileURLToPath(new URL("../src/main.ts", import.meta.url));
-const { CompressionTypes } = kafkajs;
 
 export interface WorkerProcess {
   proc: ChildProcess;

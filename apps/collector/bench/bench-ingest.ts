@@ -10,7 +10,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { createPool } from "@adclicks/db";
 import { ClickFactory, createRng, DEFAULT_TRAFFIC } from "@adclicks/generator";
-import { createIdempotentProducer } from "@adclicks/kafka";
+import { CompressionTypes, createIdempotentProducer } from "@adclicks/kafka";
 import {
   ChildProcesses,
   createTestEnv,
@@ -21,7 +21,6 @@ import {
   waitFor,
 } from "@adclicks/test-utils";
 import autocannon from "autocannon";
-import kafkajs from "kafkajs";
 import { z } from "zod";
 
 const app = (name: string) => fileURLToPath(new URL(`../../${name}/src/main.ts`, import.meta.url));
@@ -185,7 +184,7 @@ async function benchArchive(env: TestEnv) {
     const events = Array.from({ length: 5_000 }, () => f.next(now));
     await producer.sendBatch({
       acks: -1,
-      compression: kafkajs.CompressionTypes.LZ4,
+      compression: CompressionTypes.LZ4,
       topicMessages: [{ topic: env.topics.clicks, messages: events.map((e) => ({ key: e.key, value: e.line })) }],
     });
   }

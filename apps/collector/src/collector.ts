@@ -4,8 +4,14 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { HotAdRouter } from "@adclicks/core";
-import { acksAllSender, BatchingProducer, createIdempotentProducer, type TopicNames } from "@adclicks/kafka";
-import type { CompressionTypes, Kafka } from "kafkajs";
+import {
+  acksAllSender,
+  BatchingProducer,
+  type CompressionTypes,
+  createIdempotentProducer,
+  type Kafka,
+  type TopicNames,
+} from "@adclicks/kafka";
 import type { Logger } from "pino";
 import { DEFAULT_BODY_LIMITS } from "./body";
 import { createHandler } from "./handler";

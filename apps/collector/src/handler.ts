@@ -3,8 +3,7 @@
 // 503 with Retry-After when it cannot; 4xx with a message for anything malformed; never crashes.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { HotAdRouter } from "@adclicks/core";
-import type { TopicNames } from "@adclicks/kafka";
-import type { Message } from "kafkajs";
+import type { Message, TopicNames } from "@adclicks/kafka";
 import type { Logger } from "pino";
 import { type BodyLimits, formatOf, splitBody } from "./body";
 import { ingestEvents } from "./ingest";

@@ -1,9 +1,7 @@
-// kafkajs client construction with our defaults: codecs registered, quiet logs routed to a
-// callback, brokers from a comma-separated list.
-// First: the lean record decoder must be in place before kafkajs' consumer is loaded.
-import "./lean-kafkajs";
-import kafkajs, { type Kafka, type KafkaConfig } from "kafkajs";
+// kafkajs client construction with our defaults: the lean internals installed (unless
+// KAFKA_LEAN=0), codecs registered, quiet logs, brokers from a comma-separated list.
 import { registerCodecs } from "./codecs";
+import { type Kafka, type KafkaConfig, loadKafkajs, logLevel } from "./kafkajs";
 
 export function parseBrokers(list: string): string[] {
   return list
@@ -12,12 +10,14 @@ export function parseBrokers(list: string): string[] {
     .filter(Boolean);
 }
 
+/** Every Kafka client comes from here: the first call installs and checks the lean internals. */
 export function createKafka(brokers: string, clientId: string, extra: Partial<KafkaConfig> = {}): Kafka {
+  const { Kafka } = loadKafkajs();
   registerCodecs();
-  return new kafkajs.Kafka({
+  return new Kafka({
     clientId,
     brokers: parseBrokers(brokers),
-    logLevel: kafkajs.logLevel.ERROR,
+    logLevel: logLevel.ERROR,
     retry: { initialRetryTime: 100, retries: 8 },
     connectionTimeout: 3_000,
     ...extra,

@@ -3,8 +3,7 @@
 // helpers (child processes, topic reader, TCP proxy, private servers) are re-exported from here.
 import { randomBytes } from "node:crypto";
 import { createRedis, dropDatabase, migrateDatabase } from "@adclicks/db";
-import { createKafka, ensureTopics, type TopicNames, topicNames } from "@adclicks/kafka";
-import type { Kafka } from "kafkajs";
+import { createKafka, ensureTopics, type Kafka, type TopicNames, topicNames } from "@adclicks/kafka";
 
 import { BASE_DATABASE_URL, KAFKA_BROKERS, REDIS_URL } from "./env";
 
