@@ -17,7 +17,7 @@ import {
 } from "./fetch-decode-messages";
 import { installLeanKafkajs, kafkajsOwn } from "./install";
 import type { RecordEncoder } from "./produce-request";
-import { rng } from "./testing";
+import { rng, SLOW_TEST_MS } from "./testing";
 
 const require = createRequire(import.meta.url);
 installLeanKafkajs();
@@ -94,7 +94,7 @@ function recordSet(batches: Buffer[], cut = 0): InstanceType<typeof Decoder> {
   return new Decoder(framed);
 }
 
-describe("lean fetch decoder", () => {
+describe("lean fetch decoder", { timeout: SLOW_TEST_MS }, () => {
   test("decodes random record sets exactly as kafkajs does", async () => {
     const original = kafkajsOwn<DecodeMessages>(fetchDecodeMessages);
     const r = rng(7);

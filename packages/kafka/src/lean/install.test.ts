@@ -19,6 +19,7 @@ import {
   REPLACEMENTS,
   verifyLeanKafkajs,
 } from "./install";
+import { SLOW_TEST_MS } from "./testing";
 
 const require = createRequire(import.meta.url);
 const here = dirname(fileURLToPath(import.meta.url));
@@ -104,7 +105,7 @@ describe("kafkajs version", () => {
   });
 });
 
-describe("a process that loaded kafkajs before its first client", () => {
+describe("a process that loaded kafkajs before its first client", { timeout: SLOW_TEST_MS }, () => {
   const run = (lean: string) =>
     promisify(execFile)(process.execPath, ["--import", "tsx", join(here, "../../test/kafkajs-loaded-first.ts")], {
       env: { ...process.env, KAFKA_LEAN: lean },

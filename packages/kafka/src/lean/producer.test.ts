@@ -8,7 +8,7 @@ import { CompressionTypes } from "../kafkajs";
 import { installLeanKafkajs, kafkajsOwn } from "./install";
 import { leanEncodeRecord, type ProduceRequestV3, produceRequest, type RecordEncoder } from "./produce-request";
 import { groupMessagesPerPartition, producerGrouping } from "./producer-grouping";
-import { rng } from "./testing";
+import { rng, SLOW_TEST_MS } from "./testing";
 
 const require = createRequire(import.meta.url);
 installLeanKafkajs();
@@ -32,7 +32,7 @@ describe("lean producer grouping", () => {
   });
 });
 
-describe("lean record encoder", () => {
+describe("lean record encoder", { timeout: SLOW_TEST_MS }, () => {
   test("writes the same bytes as kafkajs' for keys, values and deltas of every size", () => {
     const original = require("kafkajs/src/protocol/recordBatch/record/v0") as RecordEncoder;
     const encodeRecord = leanEncodeRecord(original);
@@ -58,7 +58,7 @@ describe("lean record encoder", () => {
   });
 });
 
-describe("lean produce request", () => {
+describe("lean produce request", { timeout: SLOW_TEST_MS }, () => {
   test("is installed for v3 and the versions built on it", () => {
     const lean = require(produceRequest.module);
     expect(lean).not.toBe(kafkajsOwn(produceRequest));

@@ -8,3 +8,6 @@ export function rng(seed: number) {
     return s / 2 ** 32;
   };
 }
+
+/** For the tests that compare thousands of cases or start processes: the machine may be shared. */
+export const SLOW_TEST_MS = 60_000;
