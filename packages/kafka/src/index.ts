@@ -7,23 +7,7 @@ export * from "./codecs";
 export * from "./dead-letter";
 export * from "./env-fragments";
 export * from "./env-schema";
-export {
-  type Admin,
-  CompressionCodecs,
-  CompressionTypes,
-  type Consumer,
-  type EachBatchPayload,
-  type ICustomPartitioner,
-  type Kafka,
-  type KafkaConfig,
-  type KafkaMessage,
-  logLevel,
-  type Message,
-  Partitioners,
-  type PartitionMetadata,
-  type Producer,
-  type TopicMessages,
-} from "./kafkajs";
+export * from "./kafkajs";
 export { offsetOf, timestampOf } from "./lean/fetch-decode-messages";
 export * from "./producer";
 export * from "./topics";

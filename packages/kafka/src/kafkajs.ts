@@ -1,9 +1,7 @@
-// The one way into kafkajs for the whole repo: the types and constants other code needs, and
-// `loadKafkajs()`, which installs the lean internals (unless KAFKA_LEAN=0) and then loads kafkajs.
+// kafkajs' types and constants, for the whole repo (nothing outside packages/kafka imports
+// kafkajs), without loading kafkajs itself: that is createKafka's (client.ts).
 import { createRequire } from "node:module";
 import type * as Kafkajs from "kafkajs";
-import { leanKafkajsEnabled } from "./env-lean";
-import { installLeanKafkajs } from "./lean/install";
 
 export type {
   Admin,
@@ -34,14 +32,3 @@ export const CompressionCodecs = compression.Codecs;
 export const logLevel = (require("kafkajs/src/loggers") as { LEVELS: typeof Kafkajs.logLevel }).LEVELS;
 export type logLevel = Kafkajs.logLevel;
 export const Partitioners = require("kafkajs/src/producer/partitioners") as typeof Kafkajs.Partitioners;
-
-let kafkajs: typeof Kafkajs | undefined;
-
-/** kafkajs itself, loaded at the first call, with the lean internals installed unless KAFKA_LEAN=0. */
-export function loadKafkajs(): typeof Kafkajs {
-  if (kafkajs === undefined) {
-    if (leanKafkajsEnabled()) installLeanKafkajs();
-    kafkajs = require("kafkajs") as typeof Kafkajs;
-  }
-  return kafkajs;
-}
