@@ -60,10 +60,13 @@ export function installLeanKafkajs(): void {
         `kafkajs was loaded before its lean internals were installed, so it would keep its own: ${early.join(", ")}. Import kafkajs only through @adclicks/kafka, and create clients with createKafka.`,
       );
     }
-    for (const r of REPLACEMENTS) {
+    // Every lean version built before any is put in place: all of them or none.
+    const built = REPLACEMENTS.map((r) => {
       const path = require.resolve(r.module);
       const original = require(path) as unknown;
-      const lean = r.create(original);
+      return { r, path, original, lean: r.create(original) };
+    });
+    for (const { r, path, original, lean } of built) {
       require.cache[path]!.exports = lean;
       installed.set(r, { lean, original });
     }
