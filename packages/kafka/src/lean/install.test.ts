@@ -40,14 +40,12 @@ describe("installation", () => {
       expect(require(r.module), r.module).not.toBe(kafkajsOwn(r));
     }
     const kafkajs = require("kafkajs");
-    // The constants re-exported without loading kafkajs' index are its index's own.
-    expect([CompressionTypes, CompressionCodecs, logLevel, Partitioners]).toEqual([
-      kafkajs.CompressionTypes,
-      kafkajs.CompressionCodecs,
-      kafkajs.logLevel,
-      kafkajs.Partitioners,
-    ]);
+    // The constants re-exported without loading kafkajs' index are its index's own objects (the
+    // codecs registered in ours are the ones kafkajs uses).
+    expect(CompressionTypes).toBe(kafkajs.CompressionTypes);
     expect(CompressionCodecs).toBe(kafkajs.CompressionCodecs);
+    expect(logLevel).toBe(kafkajs.logLevel);
+    expect(Partitioners).toBe(kafkajs.Partitioners);
     // Installing again only verifies.
     expect(() => installLeanKafkajs()).not.toThrow();
   });
