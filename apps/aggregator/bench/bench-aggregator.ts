@@ -9,9 +9,9 @@ import { parseArgs } from "node:util";
 import { MINUTE_MS } from "@adclicks/core";
 import { createPool } from "@adclicks/db";
 import { ClickFactory, createRng, DEFAULT_TRAFFIC } from "@adclicks/generator";
+import { CompressionTypes } from "@adclicks/kafka";
 import { createRedis } from "@adclicks/live";
 import { createTestEnv, serviceClassifier, startCpuMeter, startPrivateRedis, waitFor } from "@adclicks/test-utils";
-import kafkajs from "kafkajs";
 import { z } from "zod";
 import { WORKER_ENV, WORKER_NODE_FLAGS } from "../src/runtime";
 
@@ -274,9 +274,7 @@ try {
       const e = factory.next(start + Math.floor((j / opts.events) * spanMs));
       messages.push({ key: e.key, value: e.line });
     }
-    inflight.push(
-      producer.send({ topic: env.topics.clicks, acks: 1, compression: kafkajs.CompressionTypes.LZ4, messages }),
-    );
+    inflight.push(producer.send({ topic: env.topics.clicks, acks: 1, compression: CompressionTypes.LZ4, messages }));
     if (inflight.length >= 4) await inflight.shift();
     if ((i / batch) % 25 === 0) process.stdout.write(`\r  produced ${fmt(i)} / ${fmt(opts.events)}`);
   }

@@ -2,8 +2,15 @@
 // read positions, the batch counter (over the pure operator of @adclicks/core), the checkpoint
 // scheduler and writer, the Redis mirror, the final-minute publisher. One state change at a time.
 import { type AggregatorOptions, ClickAggregator } from "@adclicks/core";
-import { offsetOf, type TopicNames } from "@adclicks/kafka";
-import type { Admin, Consumer, EachBatchPayload, Message, Producer } from "kafkajs";
+import {
+  type Admin,
+  type Consumer,
+  type EachBatchPayload,
+  type Message,
+  offsetOf,
+  type Producer,
+  type TopicNames,
+} from "@adclicks/kafka";
 import type { Logger } from "pino";
 import { BatchCounter } from "./batch-counter";
 import { CheckpointScheduler } from "./checkpoint-scheduler";

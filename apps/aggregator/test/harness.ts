@@ -4,15 +4,14 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { type AdCount, minuteOf, topN } from "@adclicks/core";
+import { CompressionTypes } from "@adclicks/kafka";
 import { createRedis, readLiveSet, readLiveTopN, redisKeys } from "@adclicks/live";
 import type { TestEnv } from "@adclicks/test-utils";
-import kafkajs from "kafkajs";
 import type pg from "pg";
 import { WORKER_ENV, WORKER_NODE_FLAGS } from "../src/runtime";
 import { cellKey } from "./events";
 
 const MAIN = fileURLToPath(new URL("../src/main.ts", import.meta.url));
-const { CompressionTypes } = kafkajs;
 
 export interface WorkerProcess {
   proc: ChildProcess;

@@ -2,7 +2,7 @@
 // rows and the partition's next offset are written in one transaction, the consumer seeks to
 // the stored offsets when partitions are assigned, and messages below the stored offset are
 // skipped. Committing to Kafka afterwards is only a hint for lag monitoring.
-import type { Consumer, Kafka, KafkaMessage } from "kafkajs";
+import type { Consumer, Kafka, KafkaMessage } from "@adclicks/kafka";
 import type pg from "pg";
 import type { Logger } from "pino";
 

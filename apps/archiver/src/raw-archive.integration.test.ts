@@ -5,9 +5,8 @@ import type { ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { createPool } from "@adclicks/db";
 import { ClickFactory, createRng, DEFAULT_TRAFFIC, GroundTruth, truthKey } from "@adclicks/generator";
-import { createIdempotentProducer } from "@adclicks/kafka";
+import { createIdempotentProducer, type Producer } from "@adclicks/kafka";
 import { ChildProcesses, createTestEnv, exited, type TestEnv, waitFor } from "@adclicks/test-utils";
-import type { Producer } from "kafkajs";
 import type pg from "pg";
 import { afterAll, beforeAll, expect, test } from "vitest";
 

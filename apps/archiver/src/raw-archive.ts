@@ -1,7 +1,7 @@
 // The raw-archive consumer: every valid click on ad-clicks into raw_clicks (hourly partitions
 // created on demand), deduplicated by the primary key (ts, event_id), exactly once through the
 // checkpoint stored in the same transaction.
-import type { KafkaMessage } from "kafkajs";
+import type { KafkaMessage } from "@adclicks/kafka";
 import type pg from "pg";
 import { type ArchiveConsumerOptions, type RunningConsumer, runCheckpointedConsumer } from "./checkpointed-consumer";
 import { createPartitionSql, retentionCutoff } from "./partitions";

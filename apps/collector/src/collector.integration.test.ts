@@ -8,9 +8,8 @@ import { createPool, openHotAdFeed } from "@adclicks/db";
 import { createDb, type Db } from "@adclicks/db/client";
 import { createIngestKey, verifyIngestKey } from "@adclicks/db/queries";
 import { ClickFactory, createRng, DEFAULT_TRAFFIC, type GeneratedEvent } from "@adclicks/generator";
-import { createKafka, deadLetterSchema } from "@adclicks/kafka";
+import { createKafka, deadLetterSchema, logLevel, Partitioners } from "@adclicks/kafka";
 import { createTestEnv, readTopicUntil, TcpProxy, type TestEnv, waitFor } from "@adclicks/test-utils";
-import kafkajs from "kafkajs";
 import { pino } from "pino";
 import { Registry } from "prom-client";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -51,7 +50,7 @@ beforeAll(async () => {
   // Every broker connection of this client goes through the proxy, metadata redirects included.
   const kafka = createKafka(env.kafkaBrokers, `collector-${env.id}`, {
     socketFactory: proxy.socketFactory(),
-    logLevel: kafkajs.logLevel.NOTHING, // the outage test makes it shout
+    logLevel: logLevel.NOTHING, // the outage test makes it shout
   });
   collector = await startCollector({
     kafka,
@@ -94,7 +93,7 @@ describe("ingest", () => {
     const wanted = new Set(batch.filter((e) => e.kind !== "malformed").map((e) => idOf(e.line)));
     const kafka = createKafka(env.kafkaBrokers, `check-${env.id}`);
     const got = await readTopicUntil(kafka, env.topics.clicks, (all) => all.length >= body.accepted);
-    const partitioner = kafkajs.Partitioners.DefaultPartitioner();
+    const partitioner = Partitioners.DefaultPartitioner();
     const partitionMetadata = [0, 1, 2, 3].map((p) => ({
       partitionId: p,
       partitionErrorCode: 0,
@@ -241,7 +240,7 @@ describe("Kafka outage", () => {
 
 test("Kafka unreachable from the start: readyz 503, ingest 503 with Retry-After, healthz 200", async () => {
   const dead = await startCollector({
-    kafka: createKafka("127.0.0.1:1", "collector-dead", { retry: { retries: 0 }, logLevel: kafkajs.logLevel.NOTHING }),
+    kafka: createKafka("127.0.0.1:1", "collector-dead", { retry: { retries: 0 }, logLevel: logLevel.NOTHING }),
     topics: env.topics,
     logger,
     port: 0,

@@ -6,9 +6,15 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { HotAdRouter } from "@adclicks/core";
 import { DEFAULT_INGEST_EVENTS_PER_SECOND } from "@adclicks/db/queries";
-import { acksAllSender, BatchingProducer, createIdempotentProducer, type TopicNames } from "@adclicks/kafka";
+import {
+  acksAllSender,
+  BatchingProducer,
+  type CompressionTypes,
+  createIdempotentProducer,
+  type Kafka,
+  type TopicNames,
+} from "@adclicks/kafka";
 import type { IngestRateLimiter } from "@adclicks/live";
-import type { CompressionTypes, Kafka } from "kafkajs";
 import type { Logger } from "pino";
 import type { IngestAuthOptions } from "./auth";
 import { DEFAULT_BODY_LIMITS } from "./body";

@@ -6,9 +6,8 @@
 // anything malformed; never crashes.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { type HotAdRouter, retryAfterSeconds } from "@adclicks/core";
-import type { TopicNames } from "@adclicks/kafka";
+import type { Message, TopicNames } from "@adclicks/kafka";
 import type { IngestRateLimiter } from "@adclicks/live";
-import type { Message } from "kafkajs";
 import type { Logger } from "pino";
 import { authenticate, type IngestAuthOptions, type Sender } from "./auth";
 import { type BodyLimits, formatOf, splitBody } from "./body";

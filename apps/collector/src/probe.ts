@@ -1,6 +1,6 @@
 // Periodic Kafka reachability check for /readyz and for refusing requests fast (503) instead
 // of queueing them behind a producer that cannot reach the broker.
-import type { Admin, Kafka } from "kafkajs";
+import type { Admin, Kafka } from "@adclicks/kafka";
 
 export class KafkaProbe {
   reachable = false;

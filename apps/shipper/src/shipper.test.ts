@@ -5,8 +5,7 @@
 import { appendFile, mkdtemp, rename, truncate, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { deadLetterSchema, topicNames } from "@adclicks/kafka";
-import type { TopicMessages } from "kafkajs";
+import { deadLetterSchema, type TopicMessages, topicNames } from "@adclicks/kafka";
 import { pino } from "pino";
 import { expect, test } from "vitest";
 import { Shipper } from "./shipper";

@@ -1,8 +1,7 @@
 // Where the shipper's blocks of lines go: validated, encoded and produced to Kafka, each call
 // resolving only once Kafka acknowledged it. `localSink` does it on the calling thread with one
 // producer; `WorkerSink` (worker-sink.ts) spreads blocks over worker threads, each with its own.
-import { type DeadLetter, deadLetterMessage, type TopicNames } from "@adclicks/kafka";
-import type { TopicMessages } from "kafkajs";
+import { type DeadLetter, deadLetterMessage, type TopicMessages, type TopicNames } from "@adclicks/kafka";
 import { type BlockMeta, encodeLines } from "./lines";
 
 export interface Shipped {

@@ -1,6 +1,6 @@
 // Idempotent topic creation: ad-clicks (keyed by ad_id), dead letters, and the compacted
 // feed of finalized minute counts.
-import type { Kafka } from "kafkajs";
+import type { Kafka } from "./kafkajs";
 import type { TopicNames } from "./topics";
 
 export async function ensureTopics(kafka: Kafka, names: TopicNames, partitions: number): Promise<string[]> {

@@ -2,7 +2,7 @@
 // one partition), valued by the canonical wire form (epoch-ms timestamp, normalized fields) or,
 // where the click arrived as a line of JSON that passed validation, by that line's own bytes.
 import { type Click, toWire } from "@adclicks/core";
-import type { Message } from "kafkajs";
+import type { Message } from "./kafkajs";
 
 export function clickMessage(click: Click): Message & { key: string; value: string } {
   return { key: click.adId, value: JSON.stringify(toWire(click)) };

@@ -2,11 +2,8 @@
 // Java/Go/librdkafka clients and any codec, and every consumer must read all of them.
 import { createRequire } from "node:module";
 import { decompress as zstdDecompress } from "fzstd";
-import kafkajs from "kafkajs";
 import type { ProducerCompression } from "./env-schema";
-
-// kafkajs is CommonJS; its named exports are not visible to ESM static analysis.
-const { CompressionCodecs, CompressionTypes } = kafkajs;
+import { CompressionCodecs, CompressionTypes } from "./kafkajs";
 
 const require = createRequire(import.meta.url);
 
@@ -42,7 +39,7 @@ export function registerCodecs(): void {
 }
 
 /** The kafkajs codec for a configured producer compression; `none` leaves the batch uncompressed. */
-export function compressionType(compression: ProducerCompression): kafkajs.CompressionTypes | undefined {
+export function compressionType(compression: ProducerCompression): CompressionTypes | undefined {
   return compression === "none"
     ? undefined
     : {

@@ -13,6 +13,17 @@ export const kafkaEnvSchema = {
     .default(""),
 };
 
+/** Read by createKafka (env-lean.ts): the one switch for every kafkajs client of a process. */
+export const kafkaLeanEnvSchema = {
+  KAFKA_LEAN: z
+    .enum(["0", "1"], {
+      error:
+        "KAFKA_LEAN must be 1 (kafkajs with the lean replacements of its internals, the default) or 0 (kafkajs' own)",
+    })
+    .default("1")
+    .transform((v) => v === "1"),
+};
+
 /** The codecs our producers can write: kafkajs can only decompress zstd (see codecs.ts). */
 export const PRODUCER_COMPRESSIONS = ["none", "gzip", "snappy", "lz4"] as const;
 export type ProducerCompression = (typeof PRODUCER_COMPRESSIONS)[number];

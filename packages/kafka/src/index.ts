@@ -1,4 +1,5 @@
-// Public surface of @adclicks/kafka: client factory, codecs, topics, admin, the idempotent producer.
+// Public surface of @adclicks/kafka: kafkajs' types and constants (nothing else imports kafkajs),
+// the client factory, codecs, topics, admin, the idempotent producer.
 export * from "./admin";
 export * from "./click-message";
 export * from "./client";
@@ -6,6 +7,7 @@ export * from "./codecs";
 export * from "./dead-letter";
 export * from "./env-fragments";
 export * from "./env-schema";
-export { offsetOf, timestampOf } from "./lean-kafkajs";
+export * from "./kafkajs";
+export { offsetOf, timestampOf } from "./lean/fetch-decode-messages";
 export * from "./producer";
 export * from "./topics";

@@ -1,14 +1,15 @@
 // The idempotent, acks=all producer every ingest path uses, its key-hash partitioner, and a
 // batching front for it that coalesces concurrent callers into few large produce requests and
 // fails fast when Kafka stalls.
-import kafkajs, {
+import {
   type CompressionTypes,
   type ICustomPartitioner,
   type Kafka,
   type Message,
+  Partitioners,
   type Producer,
   type TopicMessages,
-} from "kafkajs";
+} from "./kafkajs";
 
 /** Kafka's default message.max.bytes is ~1 MB per record batch; stay well under it per request. */
 export const DEFAULT_MAX_REQUEST_BYTES = 768 * 1024;
@@ -84,7 +85,7 @@ export function partitionForKey(key: string | Buffer, partitions: number): numbe
  * Long objects for every message, a cost the ingest paths pay per click.
  */
 export const KeyHashPartitioner: ICustomPartitioner = () => {
-  const roundRobin = kafkajs.Partitioners.DefaultPartitioner();
+  const roundRobin = Partitioners.DefaultPartitioner();
   return (args) => {
     const { message, partitionMetadata } = args;
     if (message.partition !== undefined && message.partition !== null) return message.partition;

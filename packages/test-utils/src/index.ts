@@ -3,9 +3,8 @@
 // helpers (child processes, topic reader, TCP proxy, private servers) are re-exported from here.
 import { randomBytes } from "node:crypto";
 import { dropDatabase, migrateDatabase } from "@adclicks/db";
-import { createKafka, ensureTopics, type TopicNames, topicNames } from "@adclicks/kafka";
+import { createKafka, ensureTopics, type Kafka, type TopicNames, topicNames } from "@adclicks/kafka";
 import { createRedis } from "@adclicks/live";
-import type { Kafka } from "kafkajs";
 
 import { BASE_DATABASE_URL, KAFKA_BROKERS, REDIS_URL } from "./env";
 

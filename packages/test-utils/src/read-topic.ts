@@ -1,6 +1,6 @@
 // Reads a whole topic from the beginning until a condition holds (tests only).
 import { randomBytes } from "node:crypto";
-import type { Kafka, KafkaMessage } from "kafkajs";
+import type { Kafka, KafkaMessage } from "@adclicks/kafka";
 
 export interface ReadMessage {
   partition: number;
