@@ -51,10 +51,22 @@ const BASELINES: Record<string, Record<string, unknown>[]> = {
     { ad_ids: ["ad-1"], from: FROM, to: TO, granularity: "minute" },
   ],
   "ads.list": [{}],
+  "dashboard.overview": [
+    { minutes: 5, count: 5 },
+    { from: FROM, to: TO, tz: "Europe/Paris" },
+    { today: true, tz: "UTC" },
+  ],
+  "dashboard.ad": [
+    { ad_id: "ad-1", minutes: 5 },
+    { ad_id: "ad-1", from: FROM, to: TO, tz: "UTC" },
+  ],
   "ops.health": [{}],
   "ops.advertisers": [{}],
   "keys.list": [{}],
-  "keys.create": [{ name: "fuzz", scope: ["adv-a"], rate_limit_per_minute: 60 }],
+  "keys.create": [
+    { name: "fuzz", scope: ["adv-a"], rate_limit_per_minute: 60 },
+    { kind: "ingest", name: "fuzz-ingest", events_per_second: 100 },
+  ],
   "keys.revoke": [{ id: "key_000000000000" }],
 };
 
