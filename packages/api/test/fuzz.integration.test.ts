@@ -216,8 +216,14 @@ interface ProcedureDef {
 
 /** The parameters of a procedure: the keys of its input object. */
 function paramsOf(def: ProcedureDef): string[] {
-  const schema = def.inputs[0];
-  return schema instanceof z.ZodObject ? Object.keys(schema.shape) : [];
+  return keysOf(def.inputs[0]);
+}
+
+/** The parameters of an object schema, or of every option of a (discriminated) union of them. */
+function keysOf(schema: unknown): string[] {
+  if (schema instanceof z.ZodObject) return Object.keys(schema.shape);
+  if (schema instanceof z.ZodUnion) return [...new Set(schema.options.flatMap(keysOf))];
+  return [];
 }
 
 /** Each parameter with the baselines to fuzz it in. */
