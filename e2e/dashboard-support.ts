@@ -1,8 +1,9 @@
 // Shared steps of the dashboard browser tests: sign-in by role (one place to change if the demo
 // passwords move), writing more live clicks the way the aggregator would, reading the API the
-// page reads, CSV parsing, and the per-page screenshot and accessibility check.
+// page reads, CSV parsing, and the per-page screenshot (no wider than the viewport) and accessibility check.
 import { mkdirSync } from "node:fs";
 import path from "node:path";
+import { rebuildHourlyRollups } from "@adclicks/db";
 import { createDb } from "@adclicks/db/client";
 import { dbEnv } from "@adclicks/db/env";
 import { type RollupRow, writeRollups } from "@adclicks/db/testing";
@@ -13,6 +14,7 @@ import AxeBuilder from "@axe-core/playwright";
 import { expect, type Page, type TestInfo } from "@playwright/test";
 import { E2E_REDIS_PREFIX } from "./env";
 import { E2E_CLICKS } from "./fixtures";
+import { noHorizontalOverflow } from "./helpers";
 
 export type Role = "adv-a" | "adv-b" | "ops";
 
@@ -39,6 +41,7 @@ export async function writeLiveClicks(extra: Readonly<Record<string, number>> = 
       clicks: c.clicks + (extra[c.adId] ?? 0),
     }));
     await db.$client.query("delete from click_rollups where country = 'AQ' and minute <> $1", [new Date(head)]);
+    await rebuildHourlyRollups(db.$client);
     await writeRollups(db, rows);
     // The hour before the fixture's minute is final (an aggregator's finality is left as it is).
     await db.$client.query(
@@ -75,13 +78,14 @@ export const WIDTHS = [
   { name: "phone", width: 390, height: 844 },
 ] as const;
 
-/** Screenshots of the page at both widths, attached to the report and kept under test-results/screenshots. */
+/** Screenshots of the page at both widths (each no wider than the viewport), attached to the report and kept under test-results/screenshots. */
 export async function screenshotBothWidths(page: Page, testInfo: TestInfo, name: string, ready: () => Promise<void>) {
   const dir = path.join(testInfo.project.outputDir, "screenshots");
   mkdirSync(dir, { recursive: true });
   for (const w of WIDTHS) {
     await page.setViewportSize({ width: w.width, height: w.height });
     await ready();
+    await noHorizontalOverflow(page);
     const file = path.join(dir, `${name}-${w.width}.png`);
     await page.screenshot({ path: file, fullPage: true });
     await testInfo.attach(`${name} at ${w.width} px`, { path: file, contentType: "image/png" });

@@ -1,5 +1,5 @@
 // The advertiser overview in the browser: own ads only, the top table equal to the API's answer,
-// live growth without a reload, filters in the URL (reload, back, forward), inline messages for
+// live growth without a reload (also over 1,440 minutes), filters in the URL (reload, back, forward), inline messages for
 // invalid values, and a CSV export equal to the table and the API.
 import { readFileSync } from "node:fs";
 import { expect, type Page, test } from "@playwright/test";
@@ -72,6 +72,24 @@ test("with clicks arriving, the chart and the totals grow without a reload", asy
   await expect.poll(() => tableRows(page)).toEqual(api.ads.map((a) => [a.ad_id, a.count]));
   expect(await page.evaluate(() => (globalThis as unknown as { __noReload?: boolean }).__noReload)).toBe(true);
   // Put the fixture back as global-setup wrote it.
+  await writeLiveClicks();
+});
+
+test("the 1,440-minute window (hourly rollups): the table equals the API's answer and grows without a reload", async ({
+  page,
+}) => {
+  await signInAs(page, "adv-a");
+  await page.goto("/dashboard?range=1440");
+  await expect(topReady(page)).toBeVisible();
+  const api = await apiGet<PopularAds>(page, "/ads/popular_ads?count=10&window=1440");
+  expect(api.ads.length).toBeGreaterThan(0);
+  await expect.poll(() => tableRows(page)).toEqual(api.ads.map((a) => [a.ad_id, a.count]));
+  const before = await kpiClicks(page);
+  await writeLiveClicks({ "ad-3": 9 });
+  // Refreshed every few seconds, not reloaded.
+  await expect.poll(() => kpiClicks(page), { timeout: 20_000 }).toBeGreaterThanOrEqual(before + 9);
+  const after = await apiGet<PopularAds>(page, "/ads/popular_ads?count=10&window=1440");
+  await expect.poll(() => tableRows(page)).toEqual(after.ads.map((a) => [a.ad_id, a.count]));
   await writeLiveClicks();
 });
 

@@ -13,6 +13,14 @@ export const e2eEnv = z
       .min(1)
       .max(65535)
       .default(3100),
+    /**
+     * The private Prometheus / Alertmanager the alerting spec starts (ops-alerts.spec.ts), which
+     * the web app under test reads; nothing listens there otherwise (the ops view says so), and
+     * the web app's own /metrics, which that Prometheus scrapes.
+     */
+    E2E_PROMETHEUS_PORT: z.coerce.number().int().min(1).max(65535).default(9190),
+    E2E_ALERTMANAGER_PORT: z.coerce.number().int().min(1).max(65535).default(9193),
+    E2E_WEB_METRICS_PORT: z.coerce.number().int().min(1).max(65535).default(3101),
     /** The session secret of the server under test (which refuses the development one); random if unset. */
     BETTER_AUTH_SECRET: z.string().min(32).optional(),
     /** Set per worktree or CI slot; the e2e prefix is derived from it so parallel runs never share live windows. */

@@ -1,6 +1,6 @@
 // Browser-test helpers: the demo users of this install (their passwords are in the checkout's
-// .data/demo-credentials.json, which the seed in global-setup.ts wrote or kept), and signing in
-// through the real form.
+// .data/demo-credentials.json, which the seed in global-setup.ts wrote or kept), signing in
+// through the real form, and the check that a page is no wider than its viewport.
 import { DEMO_USERS, readDemoSecrets } from "@adclicks/db/seed";
 import { expect, type Page } from "@playwright/test";
 
@@ -24,4 +24,47 @@ export async function signIn(page: Page, email: string, password: string): Promi
 export function signInAs(page: Page, who: "ops" | "adv-a" | "adv-b"): Promise<void> {
   const { email, password } = demoUser(who);
   return signIn(page, email, password);
+}
+
+/** The page is no wider than the viewport (a phone scrolls tables inside their panels, not the page). */
+export async function noHorizontalOverflow(page: Page): Promise<void> {
+  // The page's own document (no DOM types in this tsconfig: the test code runs in Node). On a
+  // failure the message names the innermost elements that reach past the viewport, outside any
+  // scroll region (a box whose overflow-x is not visible holds its own overflow).
+  const [scroll, client, offenders] = await page.evaluate(() => {
+    type El = {
+      tagName: string;
+      className: unknown;
+      parentElement: El | null;
+      getBoundingClientRect(): { right: number };
+    };
+    const g = globalThis as unknown as {
+      document: {
+        documentElement: { scrollWidth: number; clientWidth: number };
+        querySelectorAll(s: string): ArrayLike<El>;
+      };
+      getComputedStyle(el: El): { overflowX: string };
+    };
+    const width = g.document.documentElement.clientWidth;
+    const contained = (el: El) => {
+      for (let p = el.parentElement; p; p = p.parentElement)
+        if (g.getComputedStyle(p).overflowX !== "visible") return true;
+      return false;
+    };
+    const wide = Array.from(g.document.querySelectorAll("body *")).filter(
+      (el) => el.getBoundingClientRect().right > width + 0.5 && !contained(el),
+    );
+    const innermost = wide.filter((el) => !wide.some((o) => o !== el && o.parentElement === el));
+    return [
+      g.document.documentElement.scrollWidth,
+      width,
+      innermost
+        .slice(0, 5)
+        .map(
+          (el) =>
+            `${el.tagName.toLowerCase()}.${String(el.className)} right=${Math.round(el.getBoundingClientRect().right)}`,
+        ),
+    ] as const;
+  });
+  expect(scroll, `wider than the viewport: ${offenders.join("; ")}`).toBeLessThanOrEqual(client);
 }

@@ -44,6 +44,9 @@ export default defineConfig({
     url: E2E_BASE_URL,
     env: {
       PORT: String(e2eEnv.E2E_PORT),
+      WEB_METRICS_PORT: String(e2eEnv.E2E_WEB_METRICS_PORT),
+      PROMETHEUS_URL: `http://127.0.0.1:${e2eEnv.E2E_PROMETHEUS_PORT}`,
+      ALERTMANAGER_URL: `http://127.0.0.1:${e2eEnv.E2E_ALERTMANAGER_PORT}`,
       REDIS_PREFIX: E2E_REDIS_PREFIX,
       NEXT_TELEMETRY_DISABLED: "1",
       // The production server refuses the committed development secret.

@@ -12,6 +12,17 @@ export KAFKA_BROKERS="${KAFKA_BROKERS:-localhost:9092}"
 export DATABASE_URL="${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/adclicks}"
 export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379}"
 export KAFKA_PARTITIONS="${KAFKA_PARTITIONS:-12}"
+# Monitoring: an existing Prometheus / Alertmanager when their URL is set, else ours on these
+# ports (scripts/infra.sh), scraping every process on its metrics port.
+PROMETHEUS_EXTERNAL="${PROMETHEUS_URL:+1}"
+ALERTMANAGER_EXTERNAL="${ALERTMANAGER_URL:+1}"
+export PROMETHEUS_PORT="${PROMETHEUS_PORT:-9090}" ALERTMANAGER_PORT="${ALERTMANAGER_PORT:-9093}"
+export PROMETHEUS_URL="${PROMETHEUS_URL:-http://127.0.0.1:$PROMETHEUS_PORT}"
+export ALERTMANAGER_URL="${ALERTMANAGER_URL:-http://127.0.0.1:$ALERTMANAGER_PORT}"
+export COLLECTOR_METRICS_PORT="${COLLECTOR_METRICS_PORT:-4001}" METRICS_PORT="${METRICS_PORT:-9464}"
+export ARCHIVER_PORT="${ARCHIVER_PORT:-4102}" WEB_METRICS_PORT="${WEB_METRICS_PORT:-3001}"
+export MONITOR_PORT="${MONITOR_PORT:-9465}"
+export RECON_METRICS_PORT="${RECON_METRICS_PORT:-4103}"
 # Sign-in sessions are signed with this; generated once per checkout and kept in .data/,
 # readable by its owner only (as the demo credentials the seed writes there).
 if [[ -z "${BETTER_AUTH_SECRET:-}" ]]; then

@@ -18,17 +18,24 @@ if has_script packages/db seed; then
   npm run -s seed -w @adclicks/db
 fi
 
-# start_app NAME DIR SCRIPT: runs `npm run SCRIPT` in DIR in its own process group, logging to .data/logs.
+# start_app NAME DIR SCRIPT: runs `npm run SCRIPT` in DIR under the supervisor (packages/supervisor:
+# restarts with backoff, gives up on repeated fast failures), in its own process group, logging
+# to .data/logs. The pid file names the supervisor: `npm run stop` stops it, and it the app.
+SUPERVISOR_LOG="$LOG_DIR/supervisor.log"
+announcer=""
+stop_announcer() { [[ -z "$announcer" ]] || kill "$announcer" 2>/dev/null || true; }
+trap stop_announcer EXIT
 start_app() {
   local name=$1 dir=$2 script=$3 pidfile="$RUN_DIR/app-$1.pid"
   if pid_alive "$pidfile"; then info "$name already running (pid $(cat "$pidfile"))"; return; fi
-  setsid nohup npm run -s "$script" --prefix "$ROOT/$dir" >"$LOG_DIR/$name.log" 2>&1 < /dev/null &
+  setsid nohup node --import tsx "$ROOT/packages/supervisor/src/cli.ts" --name "$name" --announce "$SUPERVISOR_LOG" \
+    -- npm run -s "$script" --prefix "$ROOT/$dir" >"$LOG_DIR/$name.log" 2>&1 < /dev/null &
   echo $! > "$pidfile"
-  info "$name started (log: .data/logs/$name.log)"
+  info "$name started under the supervisor (log: .data/logs/$name.log)"
 }
 
 step "starting the apps"
-for app in aggregator collector archiver web; do
+for app in aggregator collector archiver monitor recon web; do
   has_script "apps/$app" start && start_app "$app" "apps/$app" start
 done
 # The demo generator sends with the install's ingest key (the seed made it), so the collector
@@ -48,6 +55,7 @@ fi
 # fails, finish the stop silently rather than leave apps running.
 stop_all() {
   trap - INT TERM
+  stop_announcer
   trap '' PIPE
   echo || true
   bash "$ROOT/scripts/stop.sh" || bash "$ROOT/scripts/stop.sh" >/dev/null 2>&1
@@ -69,6 +77,11 @@ cat <<MSG
 MSG
 [[ -f "$DATA_DIR/demo-credentials.txt" ]] && cat "$DATA_DIR/demo-credentials.txt"
 echo "    Ctrl-C (or npm run stop) stops everything."
+# The supervisors' lines (an app restarted, with its exit code or signal; a supervisor giving
+# up, and why) are shown here as they happen.
+touch "$SUPERVISOR_LOG"
+tail -n 0 -F "$SUPERVISOR_LOG" 2>/dev/null &
+announcer=$!
 # Keep the foreground alive while the apps run; poll so the INT trap fires promptly.
 declare -A reported=()
 while :; do
@@ -78,7 +91,7 @@ while :; do
     [[ -e "$f" ]] || continue
     if ! pid_alive "$f" && [[ -z "${reported[$f]:-}" ]]; then
       reported[$f]=1
-      info "$(basename "$f" .pid) exited: see .data/logs/"
+      info "$(basename "$f" .pid) is down and its supervisor has exited: see .data/logs/"
     fi
   done
   sleep 5 & wait $!

@@ -20,8 +20,10 @@ stop_pidfile() {
   rm -f "$file"
 }
 
-# Apps first (they checkpoint on SIGTERM and need the infrastructure for that), then Kafka.
+# Apps first (they checkpoint on SIGTERM and need the infrastructure for that), then the
+# monitoring, then Kafka.
 for f in "$RUN_DIR"/app-*.pid; do [[ -e "$f" ]] && stop_pidfile "$f"; done
+for m in prometheus alertmanager; do [[ -f "$RUN_DIR/$m.pid" ]] && stop_pidfile "$RUN_DIR/$m.pid"; done
 [[ -f "$RUN_DIR/kafka.pid" ]] && stop_pidfile "$RUN_DIR/kafka.pid"
 [[ -f "$RUN_DIR/redis.pid" ]] && stop_pidfile "$RUN_DIR/redis.pid"
 if [[ -f "$RUN_DIR/postgres.datadir" ]]; then

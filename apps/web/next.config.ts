@@ -19,7 +19,7 @@ const SECURITY_HEADERS = [
 ];
 
 const config: NextConfig = {
-  transpilePackages: ["@adclicks/api", "@adclicks/db", "@adclicks/core", "@adclicks/live"],
+  transpilePackages: ["@adclicks/api", "@adclicks/config", "@adclicks/db", "@adclicks/core", "@adclicks/live"],
   serverExternalPackages: ["pg", "ioredis"],
   outputFileTracingIncludes: { "/**/*": ["../../packages/live/src/lua/*.lua"] },
   poweredByHeader: false,

@@ -11,7 +11,14 @@ import { createPool } from "@adclicks/db";
 import { ClickFactory, createRng, DEFAULT_TRAFFIC } from "@adclicks/generator";
 import { CompressionTypes } from "@adclicks/kafka";
 import { createRedis } from "@adclicks/live";
-import { createTestEnv, serviceClassifier, startCpuMeter, startPrivateRedis, waitFor } from "@adclicks/test-utils";
+import {
+  createTestEnv,
+  serviceClassifier,
+  startCpuMeter,
+  startPrivateRedis,
+  waitFor,
+  yardstickLine,
+} from "@adclicks/test-utils";
 import { z } from "zod";
 import { WORKER_ENV, WORKER_NODE_FLAGS } from "../src/runtime";
 
@@ -82,43 +89,6 @@ interface RunResult {
   redisApplyS: number;
   cpu: Map<string, number>;
   peakMemory: MemoryMb | undefined;
-}
-
-/** Clicks JSON.parse reads per second on one core: a yardstick for this machine's speed. */
-function parseRate(line: string): number {
-  const count = 1_000_000;
-  const round = () => {
-    const t0 = process.hrtime.bigint();
-    let sink = 0;
-    for (let i = 0; i < count; i++) sink += (JSON.parse(line) as { ad_id: string }).ad_id.length;
-    if (sink === 0) throw new Error("no ad_id in the sample click");
-    return count / (Number(process.hrtime.bigint() - t0) / 1e9);
-  };
-  round(); // warm-up
-  return round();
-}
-
-/**
- * Nanoseconds per read of a random walk over 128 MB (each read's address is the previous read's
- * value): memory latency, which Redis' sets, the dedup tables and Postgres' indexes wait on.
- */
-function memoryLatencyNs(): number {
-  const n = 32 * 1024 * 1024;
-  const next = new Uint32Array(n);
-  for (let i = 0; i < n; i++) next[i] = i;
-  // Sattolo's shuffle: one cycle through every slot.
-  const rng = createRng(7);
-  for (let i = n - 1; i > 0; i--) {
-    const j = rng.int(i);
-    const t = next[i]!;
-    next[i] = next[j]!;
-    next[j] = t;
-  }
-  const reads = 3_000_000;
-  let at = 0;
-  const t0 = process.hrtime.bigint();
-  for (let i = 0; i < reads; i++) at = next[at]!;
-  return Number(process.hrtime.bigint() - t0) / reads + (at < 0 ? 1 : 0);
 }
 
 async function timeWorker(group: string): Promise<RunResult> {
@@ -287,9 +257,7 @@ try {
 
   // 2. Time one worker consuming to the end, `--runs` times over the same topic (each run from
   // an empty database and Redis, in a consumer group of its own).
-  console.log(
-    `  this machine: JSON.parse of a click ${(parseRate(factory.next(start).line) / 1e6).toFixed(2)} M/s on one core, memory latency ${memoryLatencyNs().toFixed(0)} ns (compare runs across machines by these)`,
-  );
+  console.log(`  ${yardstickLine(factory.next(start).line).line}`);
   const results: RunResult[] = [];
   for (let run = 1; run <= opts.runs; run++) {
     if (run > 1) {

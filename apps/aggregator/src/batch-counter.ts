@@ -23,7 +23,7 @@ export type DeadLetterMessage = ReturnType<typeof deadLetterMessage>;
 
 export interface BatchCounterOptions {
   op: ClickAggregator;
-  metrics: Pick<AggregatorMetrics, "events" | "deadLetters">;
+  metrics: Pick<AggregatorMetrics, "consumed" | "events" | "deadLetters">;
   /** The topic read, named in dead letters. */
   topic: string;
   /** Whether the partition is still ours to count (asked at each break). */
@@ -34,6 +34,8 @@ export interface BatchCounterOptions {
 export class BatchCounter {
   // Sent (acks=all) by the next checkpoint, before the offsets move past them.
   private deadLetters: DeadLetterMessage[] = [];
+  // The newest Kafka timestamp counted per partition, taken by the next checkpoint.
+  private ingestTimes = new Map<number, number>();
 
   constructor(private readonly opts: BatchCounterOptions) {}
 
@@ -48,6 +50,7 @@ export class BatchCounter {
     // Counted here and added to the metric once per batch: a labelled inc per event costs more
     // than the event's dedup.
     const decisions = new Map<Decision["kind"], number>();
+    let newestIngest = 0;
     for (let i = 0; i < records.length; i++) {
       if (i > 0 && i % YIELD_EVERY === 0) {
         await new Promise((resolve) => setImmediate(resolve));
@@ -57,8 +60,10 @@ export class BatchCounter {
       const m = records[i]!;
       const offset = offsetOf(m);
       if (offset < next) continue;
-      const d = op.process(partition, offset, m.value, now, timestampOf(m) || now);
+      const ingestMs = timestampOf(m) || now;
+      const d = op.process(partition, offset, m.value, now, ingestMs);
       next = offset + 1;
+      if (d.kind === "counted" && ingestMs > newestIngest) newestIngest = ingestMs;
       decisions.set(d.kind, (decisions.get(d.kind) ?? 0) + 1);
       if (d.kind === "rejected") {
         metrics.deadLetters.inc({ reason: d.reason });
@@ -76,8 +81,17 @@ export class BatchCounter {
         );
       }
     }
+    metrics.consumed.inc(next - from);
     for (const [decision, n] of decisions) metrics.events.inc({ decision }, n);
+    if (newestIngest > (this.ingestTimes.get(partition) ?? 0)) this.ingestTimes.set(partition, newestIngest);
     return next;
+  }
+
+  /** The newest Kafka timestamp counted per partition since the last call. */
+  takeIngestTimes(): Map<number, number> {
+    const taken = this.ingestTimes;
+    this.ingestTimes = new Map();
+    return taken;
   }
 
   /** The dead letters buffered since the last call, for the checkpoint about to be planned. */

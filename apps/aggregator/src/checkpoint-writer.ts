@@ -35,6 +35,8 @@ export interface CheckpointWriterOptions {
   publisher: Pick<FinalMinutePublisher, "kick">;
   /** The dead letters counted since the last plan, and how they are sent (acks=all). */
   takeDeadLetters(): { key: string; value: string }[];
+  /** The newest Kafka timestamp counted per partition since the last plan (for ingest → visible). */
+  takeIngestTimes?(): Map<number, number>;
   sendDeadLetters(messages: { key: string; value: string }[]): Promise<unknown>;
   /** Kafka's committed offsets, a hint for lag tools (Postgres holds the real ones). */
   commitOffsetsHint(offsets: { partition: number; offset: string }[]): void;
@@ -44,7 +46,7 @@ export interface CheckpointWriterOptions {
   clock: Clock;
   metrics: Pick<
     AggregatorMetrics,
-    "checkpointFailures" | "checkpointSeconds" | "watermarkSeconds" | "eventToCountedSeconds" | "dedupIds"
+    "checkpointFailures" | "checkpointSeconds" | "checkpoints" | "watermark" | "eventToCountedSeconds" | "dedupIds"
   >;
   log: Logger;
 }
@@ -56,6 +58,7 @@ export class CheckpointWriter {
   async write(): Promise<void> {
     const { op, store, mirror, clock, metrics, log } = this.opts;
     const deadLetters = this.opts.takeDeadLetters();
+    const ingestTimes = this.opts.takeIngestTimes?.();
     const plan = op.plan(clock.now());
     // Before the offsets move past them: a rejected event is never lost.
     if (deadLetters.length > 0)
@@ -67,22 +70,25 @@ export class CheckpointWriter {
     if (result.kind === "fenced") {
       metrics.checkpointFailures.inc({ kind: "fenced" });
       log.warn({ partitions: result.partitions }, "checkpoint fenced: partitions re-initialize from Postgres");
-      // Everything counted for them since the stored checkpoint is dropped and re-read.
-      for (const p of result.partitions) this.opts.forget(p);
+      // The transaction was rolled back whole, so the plan's counts of EVERY partition in it are
+      // gone, not only the fenced ones': all of them are dropped and re-read from their stored
+      // checkpoints. Keeping the others would move their offsets past counts never written.
+      for (const pp of plan.partitions) this.opts.forget(pp.partition);
       return;
     }
     const ms = performance.now() - started;
     metrics.checkpointSeconds.observe(ms / 1000);
+    metrics.checkpoints.inc();
     if (log.isLevelEnabled("debug")) {
       const cells = plan.partitions.reduce((n, pp) => n + pp.counts.size, 0);
       log.debug({ ms, partitions: plan.partitions.length, cells, memMb: memoryMb() }, "checkpoint");
     }
     mirror.outboxDeleted(deleting.length);
     op.committed(plan);
-    for (const pp of plan.partitions) mirror.remember(pp.partition, pp.seq, pp.counts);
+    for (const pp of plan.partitions) mirror.remember(pp.partition, pp.seq, pp.counts, ingestTimes?.get(pp.partition));
     const now = clock.now();
     for (const cp of result.checkpoints.values()) op.observeRemote(cp.partition, cp.maxEventMs, cp.updatedAtMs);
-    if (plan.watermark !== undefined) metrics.watermarkSeconds.set(plan.watermark / 1000);
+    if (plan.watermark !== undefined) metrics.watermark.set(plan.watermark);
     for (const pp of plan.partitions)
       if (!pp.counts.isEmpty) metrics.eventToCountedSeconds.observe(Math.max(0, now - pp.maxEventMs) / 1000);
     metrics.dedupIds.set(op.dedupStats().ids);

@@ -1,18 +1,18 @@
 // Aggregator entry point: validate config, wire clients, run the worker, serve /metrics and
 // /healthz, stop gracefully on SIGTERM/SIGINT. Run it with the flags of runtime.ts (npm start does).
 import { createServer } from "node:http";
+import { createLogger } from "@adclicks/config/logger";
 import { createPool } from "@adclicks/db";
 import { createIdempotentProducer, createKafka, topicNames } from "@adclicks/kafka";
 import { createRedis, redisKeys } from "@adclicks/live";
-import { pino } from "pino";
 import { systemClock } from "./clock";
 import { env } from "./env";
 import { createAggregatorMetrics } from "./metrics";
 import { createDbPorts } from "./ports";
 import { AggregatorWorker } from "./worker";
 
-const log = pino({ level: env.LOG_LEVEL, base: { app: "aggregator" } });
-const metrics = createAggregatorMetrics();
+const log = createLogger("aggregator", env.LOG_LEVEL);
+const metrics = createAggregatorMetrics(undefined, { now: systemClock.now });
 const pool = createPool(env.DATABASE_URL, 4);
 const redis = createRedis(env.REDIS_URL);
 // ioredis reconnects by itself; a failed apply or rebuild is logged (and retried) where it happens.

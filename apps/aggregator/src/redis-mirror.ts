@@ -57,8 +57,10 @@ export interface RedisMirrorOptions {
   committedSeq(partition: number): number;
   owns(partition: number): boolean;
   stopping(): boolean;
-  metrics: Pick<AggregatorMetrics, "redisApplies">;
+  metrics: Pick<AggregatorMetrics, "redisApplies" | "ingestToVisibleSeconds">;
   log: Logger;
+  /** The wall clock (epoch ms), for the ingest → visible latency. */
+  now?: () => number;
   applyMaxCells?: number;
   memoryMaxCells?: number;
 }
@@ -70,6 +72,8 @@ interface Unapplied {
   seq: number;
   counts: MinuteCounts;
   cells: number;
+  /** The newest Kafka timestamp counted into it (epoch ms), if known. */
+  ingestMs: number | undefined;
 }
 
 export class RedisMirror {
@@ -91,7 +95,7 @@ export class RedisMirror {
   }
 
   /** Keeps a committed checkpoint's deltas; past the memory budget the oldest are left to the outbox. */
-  remember(p: number, seq: number, counts: MinuteCounts): void {
+  remember(p: number, seq: number, counts: MinuteCounts, ingestMs?: number): void {
     if (!this.opts.owns(p)) return;
     let queue = this.unapplied.get(p);
     if (!queue) {
@@ -99,7 +103,7 @@ export class RedisMirror {
       this.unapplied.set(p, queue);
     }
     const cells = counts.size;
-    queue.push({ seq, counts, cells });
+    queue.push({ seq, counts, cells, ingestMs });
     this.unappliedCells += cells;
     for (const entries of this.unapplied.values()) {
       while (this.unappliedCells > this.memoryMaxCells && entries.length > 0)
@@ -247,8 +251,21 @@ export class RedisMirror {
     const moved = r.kind === "applied" || last > (this.appliedSeq.get(p) ?? -1);
     this.appliedSeq.set(p, last);
     if (last > 0) this.appliedOutbox.push({ partition: p, seq: last });
+    if (r.kind === "applied") this.observeVisible(p, last);
     this.dropUnapplied(p, last);
     return moved ? "applied" : "idle";
+  }
+
+  /** The newest record of the checkpoints of `p` now in Redis: its ingest → visible latency. */
+  private observeVisible(p: number, seq: number): void {
+    let newest: number | undefined;
+    for (const u of this.unapplied.get(p) ?? []) {
+      if (u.seq > seq) break;
+      if (u.ingestMs !== undefined && (newest === undefined || u.ingestMs > newest)) newest = u.ingestMs;
+    }
+    if (newest === undefined) return;
+    const now = (this.opts.now ?? Date.now)();
+    this.opts.metrics.ingestToVisibleSeconds.observe(Math.max(0, now - newest) / 1000);
   }
 
   /** Forgets the in-memory deltas of `p` up to `seq` (all of them when seq is undefined). */

@@ -74,6 +74,7 @@ export class AggregatorWorker {
       outbox: ports.outbox,
       committedSeq: (p) => this.op.committedSeq(p),
       owns: (p) => this.op.owned().includes(p),
+      now: () => clock.now(),
     });
     this.publisher = new FinalMinutePublisher({
       ...shared,
@@ -89,6 +90,7 @@ export class AggregatorWorker {
       mirror: this.mirror,
       publisher: this.publisher,
       takeDeadLetters: () => this.counter.takeDeadLetters(),
+      takeIngestTimes: () => this.counter.takeIngestTimes(),
       sendDeadLetters: (messages) => this.send(cfg.topics.deadLetters, messages),
       commitOffsetsHint: (offsets) =>
         // A failed hint is safe to drop: lag tools get newer offsets with the next checkpoint.
@@ -201,6 +203,7 @@ export class AggregatorWorker {
    */
   private async onAssignment(partitions: number[]): Promise<void> {
     const assigned = new Set(partitions);
+    this.cfg.metrics.partitionsOwned.set(assigned.size);
     for (const p of this.op.owned()) {
       if (!assigned.has(p)) {
         // Uncheckpointed counts are dropped: the new owner re-reads them from the stored offset.

@@ -125,7 +125,7 @@ const deps = (): QueryDeps => ({ db, live: createLiveWindows(redis, redisKeys(en
 
 async function watermarkMs(): Promise<number | undefined> {
   const text = await (await fetch(metricsUrl)).text();
-  const line = text.split("\n").find((l) => l.startsWith("aggregator_watermark_seconds "));
+  const line = text.split("\n").find((l) => l.startsWith("aggregator_watermark_timestamp_seconds "));
   return line === undefined ? undefined : Number(line.split(" ")[1]) * 1000;
 }
 

@@ -20,6 +20,7 @@ import { makeTraffic, type Traffic } from "./events";
 import {
   checkpointedOffsets,
   compareLiveWindows,
+  hourlyDrift,
   liveWindowsMatch,
   produce,
   redisDiagnostics,
@@ -77,6 +78,7 @@ async function expectExact(env: TestEnv, pool: pg.Pool, t: Traffic, workers: Wor
     throw new Error(`${String(err)}\n${JSON.stringify(logs())}`);
   });
   expect(await rollupCells(pool)).toEqual(t.truth);
+  expect(await hourlyDrift(pool)).toEqual([]);
   const live = await waitFor(
     "redis windows equal the rollups",
     async () => {

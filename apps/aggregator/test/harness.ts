@@ -82,6 +82,27 @@ export async function rollupCells(pool: pg.Pool): Promise<Map<string, number>> {
   return new Map(rows.map((r) => [cellKey(r.ad_id, r.m, r.country), r.clicks]));
 }
 
+/**
+ * Where the hourly tables are not the minute rollups summed by hour (at most 5 per table), as
+ * "table ad|hour[|country]: minutes=… hourly=…"; empty when they agree cell by cell.
+ */
+export async function hourlyDrift(pool: pg.Pool): Promise<string[]> {
+  const { rows } = await pool.query<{ d: string }>(
+    `(with m as (select ad_id, date_trunc('hour', minute, 'UTC') as hour, country, sum(clicks)::bigint as n
+                   from click_rollups group by 1, 2, 3)
+      select format('click_rollups_hourly %s|%s|%s: minutes=%s hourly=%s', ad_id, hour, country, m.n, h.clicks) as d
+        from m full join click_rollups_hourly h using (ad_id, hour, country)
+       where m.n is distinct from h.clicks limit 5)
+     union all
+     (with m as (select ad_id, date_trunc('hour', minute, 'UTC') as hour, sum(clicks)::bigint as n
+                   from click_rollups group by 1, 2)
+      select format('ad_clicks_hourly %s|%s: minutes=%s hourly=%s', ad_id, hour, m.n, h.clicks) as d
+        from m full join ad_clicks_hourly h using (ad_id, hour)
+       where m.n is distinct from h.clicks limit 5)`,
+  );
+  return rows.map((r) => r.d);
+}
+
 /** Sum of stored next offsets: equals the number of produced records once all are consumed. */
 export async function checkpointedOffsets(pool: pg.Pool, group: string): Promise<number> {
   const { rows } = await pool.query<{ n: number | null }>(

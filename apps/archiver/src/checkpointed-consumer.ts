@@ -126,6 +126,7 @@ export async function runCheckpointedConsumer(opts: CheckpointedConsumerOptions)
         await client.query(UPSERT_CHECKPOINT, [name, topic, partition, nextOffset.toString(), result.maxEventMs ?? 0]);
         await client.query("commit");
       } catch (err) {
+        // A failed rollback must not hide the error rethrown below.
         await client.query("rollback").catch(() => {});
         throw err; // kafkajs retries the batch (from the same offset) with backoff
       } finally {

@@ -1,7 +1,8 @@
 // The archiver's environment, validated once at startup (process.env is read nowhere else).
 
+import { createProcessEnv, logLevelEnvSchema, portEnv } from "@adclicks/config/env";
 import { databaseUrlEnv } from "@adclicks/db/env-schema";
-import { createProcessEnv, kafkaEnvSchema, logLevelEnvSchema, portEnv } from "@adclicks/kafka";
+import { kafkaEnvSchema } from "@adclicks/kafka";
 import { z } from "zod";
 
 const ROLES = ["raw-archive", "dead-letters"] as const;

@@ -3,9 +3,9 @@
 // and /metrics, /healthz, /readyz on ARCHIVER_HOST:ARCHIVER_PORT (loopback by default). SIGTERM
 // leaves the group cleanly.
 import { createServer } from "node:http";
+import { createLogger } from "@adclicks/config/logger";
 import { createPool, tallyCatalogMisses } from "@adclicks/db";
 import { createKafka, topicNames } from "@adclicks/kafka";
-import { pino } from "pino";
 import type { BatchReport, RunningConsumer } from "./checkpointed-consumer";
 import { DEAD_LETTER_ARCHIVE, startDeadLetterArchive } from "./dead-letter-archive";
 import { env } from "./env";
@@ -14,7 +14,7 @@ import { HOUR_MS } from "./partitions";
 import { PartitionMaker, RAW_ARCHIVE, startRawArchive } from "./raw-archive";
 import { deleteExpiredDeadLetters, dropExpiredPartitions } from "./retention";
 
-const logger = pino({ level: env.LOG_LEVEL, base: { app: "archiver" } });
+const logger = createLogger("archiver", env.LOG_LEVEL);
 const metrics = createArchiverMetrics();
 const kafka = createKafka(env.KAFKA_BROKERS, "archiver");
 const topics = topicNames(env.KAFKA_TOPIC_SUFFIX);
@@ -126,7 +126,7 @@ for (;;) {
     }
     break;
   } catch (err) {
-    logger.warn({ err: (err as Error).message }, "could not start the consumers yet; retrying");
+    logger.warn({ err }, "could not start the consumers yet; retrying");
     await new Promise((r) => setTimeout(r, 2_000));
   }
 }
@@ -152,6 +152,7 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
     const hard = setTimeout(() => process.exit(1), 20_000);
     hard.unref();
     Promise.allSettled(running.map((r) => r.c.stop()))
+      // Stopping: the admin client only read metadata, a failed disconnect loses nothing.
       .then(() => admin.disconnect().catch(() => {}))
       .then(() => pool.end())
       .then(

@@ -1,11 +1,12 @@
-// The archiver's Prometheus metrics: rows written and skipped per consumer, batch time, stored
+// The archiver's Prometheus metrics (docs/metrics.md): rows written and skipped per consumer, batch time, stored
 // offsets and lag per partition, partitions and dead letters removed by retention.
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import { collectProcessMetrics } from "@adclicks/metrics";
+import { Counter, Gauge, Histogram, Registry } from "prom-client";
 
 export type ArchiverMetrics = ReturnType<typeof createArchiverMetrics>;
 
 export function createArchiverMetrics(registry = new Registry()) {
-  collectDefaultMetrics({ register: registry, prefix: "archiver_" });
+  collectProcessMetrics(registry);
   return {
     registry,
     rows: new Counter({
@@ -21,7 +22,7 @@ export function createArchiverMetrics(registry = new Registry()) {
       registers: [registry],
     }),
     batchSeconds: new Histogram({
-      name: "archiver_batch_seconds",
+      name: "archiver_batch_duration_seconds",
       help: "Time to write one batch and its checkpoint",
       labelNames: ["consumer"] as const,
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
@@ -34,7 +35,7 @@ export function createArchiverMetrics(registry = new Registry()) {
       registers: [registry],
     }),
     lag: new Gauge({
-      name: "archiver_consumer_lag",
+      name: "archiver_consumer_lag_records",
       help: "Messages between the stored checkpoint and the partition's end",
       labelNames: ["consumer", "partition"] as const,
       registers: [registry],

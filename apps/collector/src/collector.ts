@@ -83,7 +83,7 @@ export async function startCollector(opts: CollectorOptions): Promise<Collector>
         logger.info({ topics }, "producer connected to Kafka");
         return;
       } catch (err) {
-        logger.warn({ err: (err as Error).message }, "Kafka not reachable yet; retrying");
+        logger.warn({ err }, "Kafka not reachable yet; retrying");
         await new Promise((r) => setTimeout(r, 1_000));
       }
     }
@@ -149,6 +149,7 @@ export async function startCollector(opts: CollectorOptions): Promise<Collector>
       await Promise.race([sink.close(), new Promise((r) => setTimeout(r, ackTimeoutMs))]);
       await probe.stop();
       await connecting;
+      // Shutting down, every request answered: a failed disconnect leaves nothing to retry or report.
       await producer.disconnect().catch(() => {});
     },
   };

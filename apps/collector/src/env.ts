@@ -1,14 +1,8 @@
 // The collector's environment, validated once at startup (process.env is read nowhere else).
 
+import { createProcessEnv, logLevelEnvSchema, portEnv } from "@adclicks/config/env";
 import { databaseUrlEnv } from "@adclicks/db/env-schema";
-import {
-  compressionEnv,
-  createProcessEnv,
-  kafkaEnvSchema,
-  logLevelEnvSchema,
-  maxFutureSkewEnvSchema,
-  portEnv,
-} from "@adclicks/kafka";
+import { compressionEnv, kafkaEnvSchema, maxFutureSkewEnvSchema } from "@adclicks/kafka";
 import { redisEnvSchema } from "@adclicks/live/env-schema";
 import { z } from "zod";
 

@@ -112,11 +112,12 @@ export function createHandler(deps: HandlerDeps) {
       json(res, split.status, { error: split.message });
       return split.status;
     }
+    metrics.received.inc(split.items.length);
     // Every event counts against the rate, valid or not: garbage is not free either.
     const limit = await deps.rateLimiter?.take(sender.bucket, split.items.length, sender.eventsPerSecond);
     if (limit && !limit.allowed) {
       const wait = retryAfterSeconds(limit.retryAfterMs);
-      metrics.events.inc({ outcome: "rate_limited" }, split.items.length);
+      metrics.refused.inc({ reason: "rate_limited" }, split.items.length);
       const error = `rate limit of ${sender.eventsPerSecond} events per second exceeded (${sender.who}): nothing was accepted; send the request again after ${wait} s`;
       json(res, 429, { error }, { "retry-after": String(wait) });
       return 429;
@@ -129,8 +130,7 @@ export function createHandler(deps: HandlerDeps) {
     });
     const verdict = judgeBatch(outcome);
     if (verdict.refuse) {
-      metrics.events.inc({ outcome: "refused" }, split.items.length);
-      for (const e of outcome.errors) metrics.rejections.inc({ reason: e.reason });
+      metrics.refused.inc({ reason: "mostly_invalid" }, split.items.length);
       json(res, 400, {
         error: verdict.message,
         accepted: 0,
@@ -162,9 +162,8 @@ export function createHandler(deps: HandlerDeps) {
       clearTimeout(timer);
     }
     metrics.ackSeconds.observe((now() - started) / 1000);
-    metrics.events.inc({ outcome: "accepted" }, outcome.clicks.length);
-    metrics.events.inc({ outcome: "rejected" }, outcome.errors.length);
-    for (const e of outcome.errors) metrics.rejections.inc({ reason: e.reason });
+    metrics.produced.inc(outcome.clicks.length);
+    for (const e of outcome.errors) metrics.rejected.inc({ reason: e.reason });
     json(res, 202, { accepted: outcome.clicks.length, rejected: outcome.errors.length, errors: outcome.errors });
     return 202;
   }

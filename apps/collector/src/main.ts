@@ -1,15 +1,15 @@
 // The HTTP collector process: env, logger, Kafka client, ingest keys (Postgres, with revocations
 // heard at once) and their rate limits (Redis), server; drains on SIGTERM/SIGINT.
+import { createLogger } from "@adclicks/config/logger";
 import { openHotAdFeed } from "@adclicks/db";
 import { createDb } from "@adclicks/db/client";
 import { createIngestKeyCache } from "@adclicks/db/queries";
 import { compressionType, createKafka, topicNames } from "@adclicks/kafka";
 import { createIngestRateLimiter, createRedis, redisKeys } from "@adclicks/live";
-import { pino } from "pino";
 import { startCollector } from "./collector";
 import { env } from "./env";
 
-const logger = pino({ level: env.LOG_LEVEL, base: { app: "collector" } });
+const logger = createLogger("collector", env.LOG_LEVEL);
 
 // Hot-ad lists come from Postgres; the collector keeps serving with the last ones if it is away.
 const hotAds = await openHotAdFeed(env.DATABASE_URL, {

@@ -1,11 +1,12 @@
-// The collector's Prometheus metrics: requests, events per outcome, rejection reasons, refused
-// credentials, time to Kafka acknowledgement, and the producer's queue.
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+// The collector's Prometheus metrics (docs/metrics.md): requests by status, events collected,
+// produced, rejected and refused, refused credentials, time to Kafka acknowledgement, the producer's queue.
+import { collectProcessMetrics } from "@adclicks/metrics";
+import { Counter, Gauge, Histogram, Registry } from "prom-client";
 
 export type CollectorMetrics = ReturnType<typeof createCollectorMetrics>;
 
 export function createCollectorMetrics(registry = new Registry(), opts: { defaults?: boolean } = {}) {
-  if (opts.defaults ?? true) collectDefaultMetrics({ register: registry, prefix: "collector_" });
+  if (opts.defaults ?? true) collectProcessMetrics(registry);
   return {
     registry,
     requests: new Counter({
@@ -14,15 +15,25 @@ export function createCollectorMetrics(registry = new Registry(), opts: { defaul
       labelNames: ["status"] as const,
       registers: [registry],
     }),
-    events: new Counter({
-      name: "collector_events_total",
-      help: "Events received, by outcome (accepted: in ad-clicks; rejected: in the dead-letter topic; refused: in a request refused whole as mostly invalid; rate_limited: in a request over its key's rate)",
-      labelNames: ["outcome"] as const,
+    received: new Counter({
+      name: "collector_events_received_total",
+      help: "Events in the bodies of /v1/clicks requests that were parsed (collected)",
       registers: [registry],
     }),
-    rejections: new Counter({
-      name: "collector_rejections_total",
-      help: "Rejected events by reason",
+    produced: new Counter({
+      name: "collector_events_produced_total",
+      help: "Valid events acknowledged by Kafka into ad-clicks (produced)",
+      registers: [registry],
+    }),
+    rejected: new Counter({
+      name: "collector_events_rejected_total",
+      help: "Invalid events of accepted requests, acknowledged into the dead-letter topic, by reason",
+      labelNames: ["reason"] as const,
+      registers: [registry],
+    }),
+    refused: new Counter({
+      name: "collector_events_refused_total",
+      help: "Events of requests refused whole and sent nowhere, by reason (mostly_invalid, rate_limited)",
       labelNames: ["reason"] as const,
       registers: [registry],
     }),
@@ -39,7 +50,7 @@ export function createCollectorMetrics(registry = new Registry(), opts: { defaul
       registers: [registry],
     }),
     ackSeconds: new Histogram({
-      name: "collector_kafka_ack_seconds",
+      name: "collector_kafka_ack_duration_seconds",
       help: "Time for Kafka to acknowledge a request's events (acks=all)",
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers: [registry],
@@ -50,7 +61,7 @@ export function createCollectorMetrics(registry = new Registry(), opts: { defaul
       registers: [registry],
     }),
     kafkaUp: new Gauge({
-      name: "collector_kafka_reachable",
+      name: "collector_kafka_up",
       help: "1 when the last Kafka probe succeeded",
       registers: [registry],
     }),

@@ -1,6 +1,7 @@
 // The generator's environment (Kafka for --target kafka, the collector port for the default
 // URL and the ingest key it sends with), validated once at startup.
-import { createProcessEnv, kafkaEnvSchema, logLevelEnvSchema, portEnv } from "@adclicks/kafka";
+import { createProcessEnv, logLevelEnvSchema, portEnv } from "@adclicks/config/env";
+import { kafkaEnvSchema } from "@adclicks/kafka";
 import { z } from "zod";
 
 export const env = createProcessEnv({

@@ -2,7 +2,7 @@
 // the ground truth written at exit (SIGINT/SIGTERM finish the batches in flight first).
 import { randomBytes } from "node:crypto";
 import { rename, writeFile } from "node:fs/promises";
-import { pino } from "pino";
+import { createLogger } from "@adclicks/config/logger";
 import { parseGeneratorArgs } from "./args";
 import { env } from "./env";
 import { ClickFactory, DEFAULT_TRAFFIC } from "./events";
@@ -18,7 +18,7 @@ if (!parsed.ok) {
   process.exit(parsed.help ? 0 : 2);
 }
 const args = parsed.args;
-const logger = pino({ level: env.LOG_LEVEL, base: { app: "generator" } });
+const logger = createLogger("generator", env.LOG_LEVEL);
 let stopping = false;
 
 const seed = args.seed ?? randomBytes(4).toString("hex");

@@ -99,11 +99,13 @@ export async function fileTarget(path: string, rotateBytes: number | undefined):
     stats,
     send(events) {
       const p = queue.then(() => write(events));
+      // The caller handles `p`'s failure; the queue only waits for it to settle.
       queue = p.catch(() => {});
       return p;
     },
     async close() {
       await queue;
+      // fsync fails on pipes and ttys (EINVAL), where there is nothing to flush; close() still reports write errors.
       await fh.sync().catch(() => {});
       await fh.close();
     },

@@ -1,13 +1,8 @@
 // The shipper's environment (Kafka location, compression, log level, the database holding the
 // hot-ad lists), validated once at startup.
+import { createProcessEnv, logLevelEnvSchema } from "@adclicks/config/env";
 import { databaseUrlEnv } from "@adclicks/db/env-schema";
-import {
-  compressionEnv,
-  createProcessEnv,
-  kafkaEnvSchema,
-  logLevelEnvSchema,
-  maxFutureSkewEnvSchema,
-} from "@adclicks/kafka";
+import { compressionEnv, kafkaEnvSchema, maxFutureSkewEnvSchema } from "@adclicks/kafka";
 
 export const env = createProcessEnv({
   ...kafkaEnvSchema,

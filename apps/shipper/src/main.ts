@@ -1,9 +1,9 @@
 // The log-file shipper CLI: flags, env, the sink (worker threads with an idempotent acks=all
 // producer each, or one on this thread), the shipping loop; SIGTERM/SIGINT finish the chunks in
 // flight and save the state before exiting.
+import { createLogger } from "@adclicks/config/logger";
 import { openHotAdFeed } from "@adclicks/db";
 import { acksAllSender, compressionType, createIdempotentProducer, createKafka, topicNames } from "@adclicks/kafka";
-import { pino } from "pino";
 import { parseShipperArgs } from "./args";
 import { env } from "./env";
 import { serveMetrics } from "./metrics";
@@ -17,7 +17,7 @@ if (!parsed.ok) {
   process.exit(parsed.help ? 0 : 2);
 }
 const args = parsed.args;
-const logger = pino({ level: env.LOG_LEVEL, base: { app: "shipper" } });
+const logger = createLogger("shipper", env.LOG_LEVEL);
 const topics = topicNames(env.KAFKA_TOPIC_SUFFIX);
 
 /** Resolves once the sink's producers are connected; waits for Kafka rather than exit. */
@@ -42,7 +42,7 @@ async function openSink(): Promise<LineSink> {
       await producer.connect();
       break;
     } catch (err) {
-      logger.warn({ err: (err as Error).message }, "Kafka not reachable yet; retrying");
+      logger.warn({ err }, "Kafka not reachable yet; retrying");
       await new Promise((r) => setTimeout(r, 1_000));
     }
   }
@@ -76,7 +76,7 @@ const metricsServer =
 
 // Hot-ad lists come from Postgres; shipping goes on with the last ones if it is away.
 const hotAds = await openHotAdFeed(env.DATABASE_URL, {
-  onError: (err) => logger.warn({ err: String(err) }, "hot-ad lists not readable; keeping the last ones"),
+  onError: (err) => logger.warn({ err }, "hot-ad lists not readable; keeping the last ones"),
 });
 
 const sink = await openSink();

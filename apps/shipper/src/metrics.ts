@@ -1,19 +1,19 @@
 // The shipper's optional Prometheus endpoint (--metrics-port): lines, clicks and dead letters
 // shipped, bytes acknowledged, files followed and bytes not yet shipped.
 import { createServer, type Server } from "node:http";
-import { Counter, collectDefaultMetrics, Gauge, Registry } from "prom-client";
+import { collectProcessMetrics } from "@adclicks/metrics";
+import { Counter, Gauge, Registry } from "prom-client";
 import type { ShipperTotals } from "./shipper";
 
 export function serveMetrics(port: number, totals: () => ShipperTotals): Server {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: "shipper_" });
+  collectProcessMetrics(registry);
   const last: ShipperTotals = { lines: 0, clicks: 0, deadLetters: 0, bytes: 0, files: 0, lagBytes: 0 };
-  const counter = (name: keyof ShipperTotals, help: string) =>
-    new Counter({ name: `shipper_${snake(name)}_total`, help, registers: [registry] });
-  const lines = counter("lines", "Lines read and produced");
-  const clicks = counter("clicks", "Valid clicks produced to ad-clicks");
-  const deadLetters = counter("deadLetters", "Invalid lines produced to the dead-letter topic");
-  const bytes = counter("bytes", "Bytes of log acknowledged by Kafka");
+  const counter = (name: string, help: string) => new Counter({ name, help, registers: [registry] });
+  const lines = counter("shipper_lines_read_total", "Lines read and produced");
+  const clicks = counter("shipper_events_produced_total", "Valid clicks produced to ad-clicks");
+  const deadLetters = counter("shipper_events_rejected_total", "Invalid lines produced to the dead-letter topic");
+  const bytes = counter("shipper_shipped_bytes_total", "Bytes of log acknowledged by Kafka");
   const files = new Gauge({ name: "shipper_files", help: "Files followed", registers: [registry] });
   const lag = new Gauge({
     name: "shipper_lag_bytes",
@@ -41,10 +41,7 @@ export function serveMetrics(port: number, totals: () => ShipperTotals): Server 
       () => res.writeHead(500).end(),
     );
   });
-  server.listen(port);
+  // Loopback only, as every metrics listener of the product (docs/metrics.md).
+  server.listen(port, "127.0.0.1");
   return server;
-}
-
-function snake(s: string): string {
-  return s.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 }

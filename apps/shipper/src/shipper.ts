@@ -129,6 +129,7 @@ export class Shipper {
       }
     } finally {
       await this.persist();
+      // Read-only handles: the offsets are persisted above, a failed close loses nothing.
       for (const t of this.tracked.values()) await t.fh.close().catch(() => {});
       this.tracked.clear();
     }
@@ -144,6 +145,7 @@ export class Shipper {
     const paths = await glob(this.opts.patterns, { absolute: true, onlyFiles: true, dot: true });
     const seen = new Set<string>();
     for (const path of paths.sort()) {
+      // A file removed between the glob and the stat is simply not tracked.
       const st = await stat(path).catch(() => undefined);
       if (!st?.isFile()) continue;
       const key = fileKey(st.dev, st.ino);
@@ -240,6 +242,7 @@ export class Shipper {
         // The writer has moved on: a last line without its newline is complete now.
         if (t.size > t.offset) await this.shipFile(t, t.size, true);
         if (t.offset >= t.size) {
+          // A read-only handle of a file shipped to its end: a failed close loses nothing.
           await t.fh.close().catch(() => {});
           this.tracked.delete(t.key);
           this.opts.logger.info({ file: t.path, offset: t.offset }, "rotated file fully shipped: closed");
@@ -416,6 +419,7 @@ async function countLines(fh: FileHandle, size: number): Promise<number> {
 }
 
 async function findInode(dir: string, dev: number, ino: number): Promise<string | undefined> {
+  // A directory gone (or unreadable) holds no file to find: the caller treats it as moved away.
   const names = await readdir(dir).catch(() => [] as string[]);
   for (const name of names) {
     const path = join(dir, name);

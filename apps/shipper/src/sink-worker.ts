@@ -18,7 +18,7 @@ const connected = (async () => {
       post({ type: "ready" });
       return;
     } catch (err) {
-      post({ type: "unreachable", message: (err as Error).message });
+      post({ type: "unreachable", err: err as Error }); // an Error is structured-cloned with its stack
       await new Promise((r) => setTimeout(r, 1_000));
     }
   }
@@ -49,6 +49,7 @@ port.on("message", (msg: ToWorker) => {
     case "close":
       void (async () => {
         await sink.close();
+        // Closing after the sink has drained: a failed disconnect leaves nothing unsent.
         await producer.disconnect().catch(() => {});
         post({ type: "closed" });
         port.close();

@@ -23,7 +23,7 @@ export type ToWorker =
 
 export type FromWorker =
   | { type: "ready" }
-  | { type: "unreachable"; message: string }
+  | { type: "unreachable"; err: Error }
   | { type: "shipped"; id: number; shipped: Shipped }
   | { type: "failed"; id: number; name: string; message: string }
   | { type: "closed" };
@@ -133,7 +133,7 @@ export class WorkerSink implements LineSink {
           settleReady();
           break;
         case "unreachable":
-          this.log.warn({ worker: index, err: msg.message }, "Kafka not reachable yet; retrying");
+          this.log.warn({ worker: index, err: msg.err }, "Kafka not reachable yet; retrying");
           break;
         case "shipped":
           slot.pending.get(msg.id)?.resolve(msg.shipped);

@@ -1,6 +1,7 @@
 // `npm run bench:query`: query latency through the HTTP API at the book's scale. Loads a bench
 // database and Redis prefix directly (2 M ads, 60 minutes at ~600 k clicks/min, 20 countries as
-// live windows; a bounded raw archive for ip / user_id), starts the built web app against them,
+// live windows; a bounded raw archive for ip / user_id; the 25 hours before as minute and hourly
+// rollups, at a lower rate, for the 180- and 1,440-minute windows), starts the built web app,
 // and prints p50 / p99 per query next to the targets. Most queries use an all-advertisers key; a
 // few (info) use a key scoped to one advertiser owning the hottest ads, to show the scope check.
 import { type ChildProcess, spawn } from "node:child_process";
@@ -8,12 +9,14 @@ import { existsSync } from "node:fs";
 import http from "node:http";
 import { fileURLToPath } from "node:url";
 import { createGunzip } from "node:zlib";
-import { migrateDatabase } from "@adclicks/db";
+import { migrateDatabase, rebuildHourlyRollups } from "@adclicks/db";
 import { createDb, type Db } from "@adclicks/db/client";
 import { createApiKey } from "@adclicks/db/queries";
 import { ensureRawPartitions, markMinutesFinal } from "@adclicks/db/testing";
 import { createRedis, deriveLiveSets, keptBucketOf, MINUTES_KEPT, type Redis, redisKeys } from "@adclicks/live";
+import { yardstickLine } from "@adclicks/test-utils";
 import { BENCH_REDIS_PREFIX, benchDatabaseUrl, benchEnv, redisUrl, webServerEnv } from "./env";
+import { insertZipfRollups } from "./zipf-rollups";
 
 const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
 const MINUTE = 60_000;
@@ -213,6 +216,45 @@ async function loadPostgres(db: Db, headMs: number): Promise<{ raw: number; roll
   return { raw: total, rollups: r.rowCount ?? 0 };
 }
 
+/**
+ * The DAY_HOURS before that hour (long windows: 180 and 1,440 minutes and their edges), as minute
+ * rollups generated in SQL an hour at a time with the same ad and country skew at
+ * BENCH_DAY_CLICKS_PER_MINUTE, every minute final; then the hourly rollups of every hour are
+ * rebuilt from the minute rollups, as the aggregator's checkpoints would have kept them.
+ */
+const DAY_HOURS = 25;
+async function loadDay(
+  db: Db,
+  headMs: number,
+): Promise<{ minuteRows: number; hourlyRows: number; adHourRows: number }> {
+  const endMs = headMs - 59 * MINUTE;
+  const startMs = endMs - DAY_HOURS * 60 * MINUTE;
+  for (let h = 0; h < DAY_HOURS; h++) {
+    await insertZipfRollups(db, {
+      fromMs: startMs + h * 60 * MINUTE,
+      minutes: 60,
+      clicksPerMinute: benchEnv.BENCH_DAY_CLICKS_PER_MINUTE,
+      ads: benchEnv.BENCH_ADS,
+    });
+    if ((h + 1) % 5 === 0) log(`day rollups: ${h + 1} of ${DAY_HOURS} hours`);
+  }
+  await db.$client.query(
+    `insert into minute_status (minute, final_at)
+     select to_timestamp(($1::bigint + i * 60000) / 1000.0), now() from generate_series(0, $2::int - 1) i
+     on conflict (minute) do update set final_at = excluded.final_at`,
+    [startMs, DAY_HOURS * 60],
+  );
+  await rebuildHourlyRollups(db.$client);
+  await db.$client.query("analyze click_rollups; analyze click_rollups_hourly; analyze ad_clicks_hourly");
+  const count = async (table: string) =>
+    Number((await db.$client.query<{ n: number }>(`select count(*)::bigint as n from ${table}`)).rows[0]?.n ?? 0);
+  return {
+    minuteRows: await count("click_rollups"),
+    hourlyRows: await count("click_rollups_hourly"),
+    adHourRows: await count("ad_clicks_hourly"),
+  };
+}
+
 // ---- the web app and the measurements ---------------------------------------------------------
 async function startWeb(): Promise<ChildProcess> {
   if (!existsSync(`${ROOT}/apps/web/.next/BUILD_ID`)) {
@@ -333,6 +375,7 @@ async function main(): Promise<void> {
   console.log(
     `==> query benchmark (database ${new URL(dbUrl).pathname.slice(1)}, Redis prefix "${BENCH_REDIS_PREFIX}")`,
   );
+  console.log(`    ${yardstickLine().line}`);
   await migrateDatabase(dbUrl);
   const db = createDb(dbUrl, 4);
   const redis = createRedis(redisUrl);
@@ -340,17 +383,28 @@ async function main(): Promise<void> {
   let agent: http.Agent | undefined;
   try {
     let t0 = performance.now();
-    const sizes = await loadRedis(redis, headMs);
-    log(
-      `Redis live windows loaded in ${secs(t0)}: ${benchEnv.BENCH_ADS.toLocaleString("en-US")} ads, ${benchEnv.BENCH_CLICKS_PER_MINUTE.toLocaleString("en-US")} clicks/min`,
-    );
-    const perMinute = (n: number) => Math.round(n / LOADED_MINUTES).toLocaleString("en-US");
-    log(`  ${LOADED_MINUTES} minute sets, ${perMinute(sizes.all)} ads each (${perMinute(sizes.us)} in the US sets)`);
+    if (benchEnv.BENCH_LONG_ONLY) {
+      log("BENCH_LONG_ONLY=1: no live windows loaded, only the long-window queries measured");
+    } else {
+      const sizes = await loadRedis(redis, headMs);
+      log(
+        `Redis live windows loaded in ${secs(t0)}: ${benchEnv.BENCH_ADS.toLocaleString("en-US")} ads, ${benchEnv.BENCH_CLICKS_PER_MINUTE.toLocaleString("en-US")} clicks/min`,
+      );
+      const perMinute = (n: number) => Math.round(n / LOADED_MINUTES).toLocaleString("en-US");
+      log(`  ${LOADED_MINUTES} minute sets, ${perMinute(sizes.all)} ads each (${perMinute(sizes.us)} in the US sets)`);
+    }
     if (!benchEnv.BENCH_SKIP_LOAD) {
       t0 = performance.now();
       const pg = await loadPostgres(db, headMs);
       log(
         `Postgres loaded in ${secs(t0)}: ${pg.raw.toLocaleString("en-US")} raw clicks, ${pg.rollups.toLocaleString("en-US")} rollup rows`,
+      );
+      t0 = performance.now();
+      const day = await loadDay(db, headMs);
+      const fmt = (n: number) => n.toLocaleString("en-US");
+      log(
+        `the ${DAY_HOURS} hours before loaded in ${secs(t0)} at ${fmt(benchEnv.BENCH_DAY_CLICKS_PER_MINUTE)} clicks/min: ` +
+          `${fmt(day.minuteRows)} minute rollup rows in all, ${fmt(day.hourlyRows)} hourly (ad, hour, country), ${fmt(day.adHourRows)} (ad, hour)`,
       );
     } else {
       // Reused data: move the head so the last-60-minute windows still cover it.
@@ -435,6 +489,40 @@ async function main(): Promise<void> {
       scoped: true,
       path: () => "/ads/popular_ads?count=100&window=60",
     });
+    // Long windows: whole hours from the hourly rollups, the partial edge hours from the minute rollups.
+    for (const m of [180, 1440]) {
+      scenarios.push({
+        name: `popular_ads N=100 M=${m}`,
+        targetMs: 200,
+        path: () => `/ads/popular_ads?count=100&window=${m}`,
+      });
+      scenarios.push({
+        name: `popular_ads N=100 M=${m} country=US`,
+        targetMs: 200,
+        path: () => `/ads/popular_ads?count=100&window=${m}&country=US`,
+      });
+      scenarios.push({
+        name: `aggregated_count M=${m}`,
+        targetMs: 200,
+        path: () => `/ads/ad-${pick(1000)}/aggregated_count?minutes=${m}`,
+      });
+      scenarios.push({
+        name: `aggregated_count M=${m} country=US`,
+        targetMs: 200,
+        path: () => `/ads/ad-${pick(1000)}/aggregated_count?minutes=${m}&country=US`,
+      });
+    }
+    scenarios.push({
+      name: "popular_ads N=1000 M=1440",
+      targetMs: Number.NaN,
+      path: () => "/ads/popular_ads?count=1000&window=1440",
+    });
+    scenarios.push({
+      name: "popular_ads N=100 M=1440 (scoped key)",
+      targetMs: Number.NaN,
+      scoped: true,
+      path: () => "/ads/popular_ads?count=100&window=1440",
+    });
     scenarios.push({
       name: "aggregated_count from/to (rollups)",
       targetMs: Number.NaN,
@@ -452,7 +540,8 @@ async function main(): Promise<void> {
       `    ${"query".padEnd(38)} ${"p50 ms".padStart(8)} ${"p99 ms".padStart(8)} ${"req/s".padStart(7)}  target`,
     );
     let failed = 0;
-    for (const s of scenarios) {
+    const long = /M=(180|1440)/;
+    for (const s of scenarios.filter((x) => !benchEnv.BENCH_LONG_ONLY || long.test(x.name))) {
       const r = await measure(s, s.scoped ? scoped.key : key, get);
       const verdict = Number.isNaN(s.targetMs)
         ? "(info)"

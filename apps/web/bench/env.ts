@@ -20,6 +20,8 @@ export const benchEnv = z
     /** Raw archive rows (ip / user_id filters); the full 36 M would take too long to load here. */
     BENCH_RAW_ROWS: int("BENCH_RAW_ROWS", 2_000_000),
     BENCH_USERS: int("BENCH_USERS", 400_000),
+    /** Clicks per minute of the 25 hours before the last one (long windows); book scale would not load here. */
+    BENCH_DAY_CLICKS_PER_MINUTE: int("BENCH_DAY_CLICKS_PER_MINUTE", 10_000),
     BENCH_REQUESTS: int("BENCH_REQUESTS", 400),
     BENCH_CONCURRENCY: int("BENCH_CONCURRENCY", 2),
     BENCH_PORT: int("BENCH_PORT", 3190),
@@ -28,6 +30,11 @@ export const benchEnv = z
      * like wrk or autocannon) or `fetch` (undici: its own GC pauses, 4–10 ms, land in the tail).
      */
     BENCH_CLIENT: z.enum(["fetch", "http"], { error: "BENCH_CLIENT must be fetch or http" }).default("http"),
+    /** Measure only the 180- and 1,440-minute windows (no live windows loaded: Postgres answers them anyway). */
+    BENCH_LONG_ONLY: z
+      .enum(["0", "1"], { error: "BENCH_LONG_ONLY must be 0 or 1" })
+      .default("0")
+      .transform((v) => v === "1"),
     /** Reuse the data of a previous run (same database and Redis prefix) instead of reloading. */
     BENCH_SKIP_LOAD: z
       .enum(["0", "1"], { error: "BENCH_SKIP_LOAD must be 0 or 1" })

@@ -21,6 +21,7 @@ import {
 } from "@adclicks/db/queries";
 import { scopeOf, type Viewer } from "./access";
 import { isoOrNull, isoTime, toFilter, toTimeRange } from "./schemas/query-params";
+import { cachedVerifiedThrough } from "./verified-through";
 
 /** One bucket of a chart: its start, whether it is final, and the late clicks that corrected it. */
 export interface DashboardBucket {
@@ -31,10 +32,10 @@ export interface DashboardBucket {
   /** Clicks added to the bucket after it was final (late events); 0 when none. */
   late_clicks: number;
   /**
-   * Reconciliation's verdict (a batch recount from the raw archive matched the rollups). Not
-   * produced yet: absent until reconciliation exists, never guessed.
+   * Reconciliation's verdict: every minute of the bucket is before `verified_through` (a recount
+   * from the raw log through the live code matched the rollups).
    */
-  verified?: boolean;
+  verified: boolean;
 }
 
 export interface RangeFields {
@@ -66,6 +67,7 @@ function bucketsOf(
   step: number,
   asOfMs: number | null,
   late: ReadonlyMap<number, number>,
+  verifiedThroughMs: number | null,
 ): DashboardBucket[] {
   const first = starts[0] ?? range.fromMs;
   const lateByBucket = new Array<number>(starts.length).fill(0);
@@ -78,6 +80,7 @@ function bucketsOf(
     clicks: counts[i] ?? 0,
     final: isFinal({ fromMs: t, toMs: Math.min(t + step, range.toMs) }, asOfMs),
     late_clicks: lateByBucket[i] ?? 0,
+    verified: verifiedThroughMs !== null && Math.min(t + step, range.toMs) <= verifiedThroughMs,
   }));
 }
 
@@ -99,7 +102,7 @@ export async function getOverview(
   const step = stepOf(granularity);
   const prev = previousRange(range);
   const topIds = top.ads.map((a) => a.adId);
-  const [series, previous, spark, prevByAd, late, catalog] = await Promise.all([
+  const [series, previous, spark, prevByAd, late, catalog, verified] = await Promise.all([
     getScopeSeries(deps, { range, granularity, filter, scope }),
     getScopeSeries(deps, { range: prev, granularity: "hour", filter, scope }),
     topIds.length > 0
@@ -108,6 +111,7 @@ export async function getOverview(
     getAdTotals(deps, { adIds: topIds, range: prev, filter }),
     getLateCorrections(deps, { range, ads: { scope }, country: filter.country }),
     getAdsById(deps, topIds),
+    cachedVerifiedThrough(deps.db),
   ]);
   const sparkOf = new Map(spark?.series.map((s) => [s.adId, s.counts]) ?? []);
   return {
@@ -115,10 +119,11 @@ export async function getOverview(
     tz: input.tz,
     as_of: isoOrNull(top.asOfMs),
     final: top.final,
+    verified_through: isoOrNull(verified),
     granularity,
     total: series.total,
     previous: { ...rangeOut(prev), total: previous.total },
-    buckets: bucketsOf(series.bucketsMs, series.counts, range, step, top.asOfMs, late),
+    buckets: bucketsOf(series.bucketsMs, series.counts, range, step, top.asOfMs, late, verified),
     top: {
       source: top.source satisfies QuerySource,
       ads: top.ads.map((a) => ({
@@ -144,11 +149,12 @@ export async function getAdDetail(deps: QueryDeps, input: RangeFields & { ad_id:
   });
   const range: ResolvedRange = { fromMs: series.fromMs, toMs: series.toMs };
   const prev = previousRange(range);
-  const [breakdown, prevTotals, late, catalog] = await Promise.all([
+  const [breakdown, prevTotals, late, catalog, verified] = await Promise.all([
     getCountryBreakdown(deps, { adId: input.ad_id, range: { kind: "between", ...range }, filter }),
     getAdTotals(deps, { adIds: [input.ad_id], range: prev, filter }),
     getLateCorrections(deps, { range, ads: { adIds: [input.ad_id] }, country: filter.country }),
     getAdsById(deps, [input.ad_id]),
+    cachedVerifiedThrough(deps.db),
   ]);
   const counts = series.series[0]?.counts ?? [];
   const ad = catalog.get(input.ad_id);
@@ -160,6 +166,7 @@ export async function getAdDetail(deps: QueryDeps, input: RangeFields & { ad_id:
     tz: input.tz,
     as_of: isoOrNull(series.asOfMs),
     final: isFinal(range, series.asOfMs),
+    verified_through: isoOrNull(verified),
     granularity: series.granularity,
     total: series.series[0]?.total ?? 0,
     previous: { ...rangeOut(prev), total: prevTotals.get(input.ad_id) ?? 0 },
@@ -170,6 +177,7 @@ export async function getAdDetail(deps: QueryDeps, input: RangeFields & { ad_id:
       stepOf(series.granularity),
       series.asOfMs,
       late,
+      verified,
     ),
     breakdown: breakdown.rows.map((r) => ({ country: r.value, count: r.count })),
   };

@@ -4,6 +4,7 @@ import { adsRouter } from "./routers/ads";
 import { dashboardRouter } from "./routers/dashboard";
 import { keysRouter } from "./routers/keys";
 import { opsRouter } from "./routers/ops";
+import { reconRouter } from "./routers/recon";
 import { createCallerFactory, createTRPCRouter } from "./trpc";
 
 export const appRouter = createTRPCRouter({
@@ -11,6 +12,7 @@ export const appRouter = createTRPCRouter({
   ops: opsRouter,
   keys: keysRouter,
   dashboard: dashboardRouter,
+  recon: reconRouter,
 });
 
 export type AppRouter = typeof appRouter;

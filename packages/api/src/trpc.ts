@@ -14,6 +14,7 @@ import { ZodError, z } from "zod";
 import { type Caller, isOps, isViewer, type Viewer } from "./access";
 import type { AuthInstance } from "./auth";
 import { DEFAULT_USER_RATE_LIMIT_PER_MINUTE, MAX_BATCH_SIZE } from "./limits";
+import type { MonitoringClient } from "./monitoring/client";
 import { RateLimitedError, RetryLaterError, takeRateLimit } from "./rate-limit";
 
 /** Long-lived dependencies, built once per process (or per test file). */
@@ -32,6 +33,8 @@ export interface ApiDeps {
   keyCache?: ApiKeyCache;
   /** Requests per minute of one signed-in user (partner keys carry their own limit). */
   userRateLimitPerMinute?: number;
+  /** Prometheus and Alertmanager, for the ops procedures; absent: they say "not configured". */
+  monitoring?: MonitoringClient;
 }
 
 export interface Context extends ApiDeps {

@@ -92,8 +92,10 @@ describe("overview", () => {
       expect(b.final).toBe(ms + MIN <= FINAL_UNTIL);
       // ad-1's corrections (US and DE); ad-4 belongs to another advertiser and marks nothing.
       expect(b.late_clicks).toBe(ms === T0 + 70 * MIN ? 5 : 0);
-      expect(b.verified).toBeUndefined();
+      // No reconciliation has run in this database: nothing is verified yet.
+      expect(b.verified).toBe(false);
     }
+    expect(o.verified_through).toBeNull();
     expect(o.as_of).toBe(new Date(FINAL_UNTIL).toISOString());
     expect(o.final).toBe(false);
   });

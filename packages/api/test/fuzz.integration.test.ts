@@ -2,10 +2,12 @@
 // API, against real Postgres and Redis: NUL and other control characters, lone surrogates,
 // 10,000-character strings, numbers such as 1e308, -0, 8.64e15+1 and NaN (as JSON and as query
 // strings), wrong types. Never a 5xx; a 400 always names the parameter it is about.
+import { type MonitoringStack, startMonitoringStack } from "@adclicks/test-utils";
 import superjson from "superjson";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { z } from "zod";
 import { handleRestRequest, handleTrpcRequest } from "../src/http";
+import { createMonitoringClient } from "../src/monitoring/client";
 import { appRouter } from "../src/root";
 import type { ApiDeps } from "../src/trpc";
 import { type ApiTestEnv, addUser, cookieOf, createApiTestEnv } from "./api-test-env";
@@ -13,12 +15,14 @@ import { type ApiTestEnv, addUser, cookieOf, createApiTestEnv } from "./api-test
 let t: ApiTestEnv;
 let deps: ApiDeps;
 let cookie: string;
+// A real Prometheus and Alertmanager, so the ops procedures that read them answer as in production.
+let monitoring: MonitoringStack;
 
 beforeAll(async () => {
-  t = await createApiTestEnv("fuzz");
+  [t, monitoring] = await Promise.all([createApiTestEnv("fuzz"), startMonitoringStack()]);
   await addUser(t.db, { id: "u-fuzz-ops", email: "fuzz-ops@example.com", role: "ops", password: "fuzz-ops-pass" });
   const auth = t.auth();
-  deps = { ...t.deps, auth };
+  deps = { ...t.deps, auth, monitoring: createMonitoringClient(monitoring) };
   const res = await auth.api.signInEmail({
     body: { email: "fuzz-ops@example.com", password: "fuzz-ops-pass" },
     asResponse: true,
@@ -26,7 +30,10 @@ beforeAll(async () => {
   expect(res.status).toBe(200);
   cookie = cookieOf(res);
 });
-afterAll(() => t?.cleanup());
+afterAll(async () => {
+  await monitoring?.stop();
+  await t?.cleanup();
+});
 
 const FROM = "2026-01-05T10:00:00Z";
 const TO = "2026-01-05T11:00:00Z";
@@ -62,6 +69,15 @@ const BASELINES: Record<string, Record<string, unknown>[]> = {
   ],
   "ops.health": [{}],
   "ops.advertisers": [{}],
+  "ops.alerts": [{}],
+  "ops.alertHistory": [{}],
+  "ops.charts": [{ minutes: 60 }],
+  "ops.silence": [{ alertname: "FuzzBaseline", labels: { job: "fuzz" }, minutes: 5, comment: "fuzz baseline" }],
+  "ops.deadLetters": [{ reason: "malformed_json", limit: 5 }, { beforeId: 10 }],
+  "recon.runs": [{ limit: 10 }],
+  "recon.run": [{ run_id: 1 }],
+  "recon.startReconcile": [{ from: FROM, to: TO, ad_ids: ["ad-1"] }],
+  "recon.startRecalc": [{ from: FROM, to: TO, ad_ids: ["ad-1"] }],
   "keys.list": [{}],
   "keys.create": [
     { name: "fuzz", scope: ["adv-a"], rate_limit_per_minute: 60 },

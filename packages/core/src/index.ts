@@ -2,6 +2,7 @@
 export * from "./aggregator";
 export * from "./click";
 export * from "./click-scan";
+export * from "./consumer-lag";
 export * from "./countries";
 export * from "./counts";
 export * from "./dedup";
@@ -9,6 +10,7 @@ export * from "./hot-ads";
 export * from "./id-set";
 export * from "./ip";
 export * from "./rate-limit";
+export * from "./recount";
 export * from "./time";
 export * from "./time-zones";
 export * from "./top-n";

@@ -1,6 +1,7 @@
-// The exactly-once write path: one Postgres transaction stores a checkpoint's rollup deltas,
-// each partition's next offset (fenced by its seq), the Redis outbox, late corrections and
-// minute finality. Kafka offsets are only a hint; these rows are the truth.
+// The exactly-once write path: one Postgres transaction stores a checkpoint's rollup deltas (the
+// minute rollups and their hourly sums), each partition's next offset (fenced by its seq), the
+// Redis outbox, late corrections and minute finality. Kafka offsets are only a hint; these rows
+// are the truth.
 
 import { createRequire } from "node:module";
 import type { CheckpointPlan, PartitionCheckpoint } from "@adclicks/core";
@@ -102,6 +103,33 @@ const UPSERT_ROLLUPS = `
     from unnest($1::text[], $2::bigint[], $3::text[], $4::bigint[]) as u(a, m, c, n)
   on conflict (ad_id, minute, country) do update set clicks = click_rollups.clicks + excluded.clicks`;
 
+// The same cells summed by hour (one row per key: an upsert must not touch a row twice), sorted
+// like the cells so concurrent checkpoints lock the hourly rows in one order too.
+const UPSERT_HOURLY = `
+  insert into click_rollups_hourly (ad_id, hour, country, clicks)
+  select a, to_timestamp((m / 3600000) * 3600), c, sum(n)
+    from unnest($1::text[], $2::bigint[], $3::text[], $4::bigint[]) as u(a, m, c, n)
+   group by m / 3600000, c, a order by m / 3600000, c collate "C", a collate "C"
+  on conflict (ad_id, hour, country) do update set clicks = click_rollups_hourly.clicks + excluded.clicks`;
+
+const UPSERT_AD_HOURLY = `
+  insert into ad_clicks_hourly (ad_id, hour, clicks)
+  select a, to_timestamp((m / 3600000) * 3600), sum(n)
+    from unnest($1::text[], $2::bigint[], $3::text[], $4::bigint[]) as u(a, m, c, n)
+   group by m / 3600000, a order by m / 3600000, a collate "C"
+  on conflict (ad_id, hour) do update set clicks = ad_clicks_hourly.clicks + excluded.clicks`;
+
+/**
+ * Adds rollup increments to the minute rollups and to their hourly sums, in the caller's
+ * transaction: every path that changes click_rollups goes through here (late corrections too),
+ * so the hourly tables stay exactly the minute rollups summed by hour.
+ */
+async function addRollups(client: pg.PoolClient, literals: [string, string, string, string]): Promise<void> {
+  await client.query(UPSERT_ROLLUPS, literals);
+  await client.query(UPSERT_HOURLY, literals);
+  await client.query(UPSERT_AD_HOURLY, literals);
+}
+
 // Cells whose minute is already final are corrections: recorded, and the minute republished.
 async function recordLate(client: pg.PoolClient, groups: CellGroup[]): Promise<void> {
   await client.query(
@@ -149,7 +177,7 @@ export async function commitCheckpoint(pool: pg.Pool, input: CommitInput): Promi
             and final_at is not null for share`,
         [minutes],
       );
-      await client.query(UPSERT_ROLLUPS, cells.literals);
+      await addRollups(client, cells.literals);
       if (final.rows.length > 0) {
         const finalMinutes = new Set(final.rows.map((r) => r.ms));
         const late = cells.groups.filter((g) => finalMinutes.has(g.minute));
@@ -195,6 +223,7 @@ export async function commitCheckpoint(pool: pg.Pool, input: CommitInput): Promi
     await client.query("commit");
     return { finalized, checkpoints };
   } catch (err) {
+    // A failed rollback must not hide the error rethrown below.
     await client.query("rollback").catch(() => {});
     throw err;
   } finally {

@@ -1,8 +1,8 @@
-// The DATABASE_URL schema alone (no validation runs on import), for processes that
-// validate their env their own way (createProcessEnv) but read the database too.
+// The DATABASE_URL schema alone (no validation runs on import), for the env.ts of each process
+// that reads the database (validated there with createProcessEnv).
 import { z } from "zod";
 
-/** DATABASE_URL, for processes that validate their env some other way (createProcessEnv). */
+/** DATABASE_URL, composed into an env.ts validated with createProcessEnv. */
 export const databaseUrlEnv = z
   .url({
     protocol: /^postgres(ql)?$/,

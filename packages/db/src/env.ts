@@ -1,11 +1,5 @@
-// The Postgres connection setting shared by every process that talks to Postgres, validated once.
-import { createEnv } from "@t3-oss/env-core";
+// The Postgres connection setting, for the processes that need only it (CLIs, the seed), validated once.
+import { createProcessEnv } from "@adclicks/config/env";
 import { databaseUrlEnv } from "./env-schema";
 
-export const dbEnv = createEnv({
-  server: {
-    DATABASE_URL: databaseUrlEnv,
-  },
-  runtimeEnv: process.env,
-  emptyStringAsUndefined: true,
-});
+export const dbEnv = createProcessEnv({ DATABASE_URL: databaseUrlEnv });

@@ -49,6 +49,7 @@ export async function withMinuteToPublish(
     await client.query("commit");
     return { minute: row.ms, lateClicks: row.late_clicks };
   } catch (err) {
+    // A failed rollback must not hide the error rethrown below.
     await client.query("rollback").catch(() => {});
     throw err;
   } finally {

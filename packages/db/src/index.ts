@@ -1,5 +1,6 @@
 // Public surface of @adclicks/db (Postgres only): schema, clients, migrations, checkpoints,
-// finality, hot-ad lists and the rollup snapshot the Redis live windows are rebuilt from.
+// finality, hot-ad lists, the hourly rollups' rebuild, reconciliation runs and the rollup
+// snapshot the Redis live windows are rebuilt from.
 
 export * as authSchema from "./auth-schema";
 export * from "./catalog-misses";
@@ -8,6 +9,9 @@ export * from "./checkpoints";
 export * from "./client";
 export * from "./finality";
 export * from "./hot-ads";
+export * from "./hourly-rollups";
 export * from "./migrate";
+export * from "./recalc-swap";
+export * from "./reconciliation";
 export * from "./rollup-snapshot";
 export * as schema from "./schema";

@@ -1,4 +1,4 @@
-// Postgres schema (drizzle): minute rollups (the truth), consumer checkpoints, the Redis
+// Postgres schema (drizzle): minute rollups (the truth) and their hourly sums, consumer checkpoints, the Redis
 // outbox, minute finality, late events, dead letters, the raw click archive and the clicks on
 // ads missing from the catalog.
 import {
@@ -8,8 +8,10 @@ import {
   customType,
   index,
   integer,
+  jsonb,
   pgTable,
   primaryKey,
+  real,
   text,
   timestamp,
 } from "drizzle-orm/pg-core";
@@ -28,6 +30,40 @@ export const clickRollups = pgTable(
     clicks: bigNum("clicks").notNull(),
   },
   (t) => [primaryKey({ columns: [t.adId, t.minute, t.country] }), index("click_rollups_minute_idx").on(t.minute)],
+);
+
+/**
+ * Clicks per (ad, event-time hour, country): the minute rollups summed by hour, written in the
+ * same transaction as every minute increment (checkpoints.ts), so the two always agree. Long
+ * ranges read whole hours here and only their partial edge hours from the minute rollups. The
+ * (hour, country, clicks) index gives one country's ads of an hour in click order (top N).
+ */
+export const clickRollupsHourly = pgTable(
+  "click_rollups_hourly",
+  {
+    adId: text("ad_id").notNull(),
+    hour: tsz("hour").notNull(),
+    country: text("country").notNull(),
+    clicks: bigNum("clicks").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.adId, t.hour, t.country] }),
+    index("click_rollups_hourly_top_idx").on(t.hour, t.country, t.clicks.desc()),
+  ],
+);
+
+/**
+ * Clicks per (ad, event-time hour) over every country: the hourly rollups summed by ad, kept in
+ * the same transaction. The (hour, clicks) index gives an hour's ads in click order (top N).
+ */
+export const adClicksHourly = pgTable(
+  "ad_clicks_hourly",
+  {
+    adId: text("ad_id").notNull(),
+    hour: tsz("hour").notNull(),
+    clicks: bigNum("clicks").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.adId, t.hour] }), index("ad_clicks_hourly_top_idx").on(t.hour, t.clicks.desc())],
 );
 
 /**
@@ -169,4 +205,65 @@ export const rawClicks = pgTable(
     index("raw_clicks_user_ts_idx").on(t.userId, t.ts),
     index("raw_clicks_ip_ts_idx").on(t.ip, t.ts),
   ],
+);
+
+/**
+ * Reconciliation and recalculation runs (docs/reconciliation.md): a range of event time recounted
+ * from the log through the live code and compared with click_rollups; a recalculation then adds
+ * the differences to the rollups in one transaction. A run is requested (by the CLI, the schedule
+ * or the ops view), claimed by one process, and resumable from what it stored.
+ */
+export const reconRuns = pgTable(
+  "recon_runs",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    /** `reconcile` or `recalc`. */
+    kind: text("kind").notNull(),
+    /** `cli`, `hourly`, `daily` or `ops`. */
+    trigger: text("trigger").notNull(),
+    rangeFrom: tsz("range_from").notNull(),
+    rangeTo: tsz("range_to").notNull(),
+    /** Null: every ad. */
+    adIds: text("ad_ids").array(),
+    /** `requested` → `running` → `done` | `failed`. */
+    status: text("status").notNull().default("requested"),
+    /** Within `running`: `snapshot`, `recount`, `shadow`, `swapped`, `refreshed` (recalc). */
+    phase: text("phase"),
+    /** 0..1, the recount's share of the records to read. */
+    progress: real("progress").notNull().default(0),
+    /** The live group's next offset per partition at the snapshot: the recount reads up to them. */
+    endOffsets: jsonb("end_offsets").$type<Record<string, number>>(),
+    records: bigNum("records"),
+    cells: bigNum("cells"),
+    mismatches: bigNum("mismatches"),
+    /** Cells the recalculation's swap changed. */
+    corrected: bigNum("corrected"),
+    error: text("error"),
+    /** The process working on it (host:pid) and when it last showed progress. */
+    owner: text("owner"),
+    heartbeatAt: tsz("heartbeat_at"),
+    requestedAt: tsz("requested_at").notNull().defaultNow(),
+    startedAt: tsz("started_at"),
+    finishedAt: tsz("finished_at"),
+  },
+  (t) => [index("recon_runs_status_idx").on(t.status), index("recon_runs_range_idx").on(t.kind, t.rangeTo)],
+);
+
+/**
+ * A run's cells where the recount (expected) and click_rollups at the run's snapshot (actual)
+ * differ. For a recalculation they are its shadow rollups: the swap adds expected − actual.
+ */
+export const reconMismatches = pgTable(
+  "recon_mismatches",
+  {
+    runId: bigNum("run_id")
+      .notNull()
+      .references(() => reconRuns.id, { onDelete: "cascade" }),
+    adId: text("ad_id").notNull(),
+    minute: tsz("minute").notNull(),
+    country: text("country").notNull(),
+    expected: bigNum("expected").notNull(),
+    actual: bigNum("actual").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.runId, t.adId, t.minute, t.country] })],
 );

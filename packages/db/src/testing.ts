@@ -1,9 +1,10 @@
 // Test fixtures of the Postgres stores (the `./testing` entry, not the production one): write
-// clicks to the raw archive and their rollups to Postgres, mark minutes final, and compute the
-// brute-force ground truth. The Redis live windows' fixture is @adclicks/live/testing.
+// clicks to the raw archive and their rollups (minute and hourly) to Postgres, mark minutes
+// final, and compute the brute-force ground truth. The Redis live windows' fixture is @adclicks/live/testing.
 import type { Click } from "@adclicks/core";
 import { sql } from "drizzle-orm";
 import type { Db } from "./client";
+import { rebuildHourlyRollups } from "./hourly-rollups";
 import { floorMinute, HOUR_MS, MINUTE_MS } from "./queries/types";
 
 /** A fixture click is a validated click of the core schema. */
@@ -57,8 +58,9 @@ export async function writeRawClicks(db: Db, clicks: readonly FixtureClick[]): P
   }
 }
 
-/** Upserts rollup rows (replacing the count: fixtures state the truth). */
+/** Upserts rollup rows (replacing the count: fixtures state the truth), and their hours' hourly rollups. */
 export async function writeRollups(db: Db, rows: readonly RollupRow[]): Promise<void> {
+  if (rows.length === 0) return;
   for (let i = 0; i < rows.length; i += 1000) {
     const chunk = rows.slice(i, i + 1000);
     await db.execute(
@@ -68,6 +70,11 @@ export async function writeRollups(db: Db, rows: readonly RollupRow[]): Promise<
       )} on conflict (ad_id, minute, country) do update set clicks = excluded.clicks`,
     );
   }
+  const minutes = rows.map((r) => r.minuteMs);
+  await rebuildHourlyRollups(db.$client, {
+    fromMs: minutes.reduce((a, b) => Math.min(a, b)),
+    toMs: minutes.reduce((a, b) => Math.max(a, b)) + MINUTE_MS,
+  });
 }
 
 /** Marks minutes final (the watermark passed them). */

@@ -14,7 +14,7 @@ for (;;) {
     break;
   } catch (err) {
     if (Date.now() > deadline) {
-      console.error(`Kafka at ${kafkaEnv.KAFKA_BROKERS} did not accept topic creation within 60 s: ${String(err)}`);
+      console.error(`Kafka at ${kafkaEnv.KAFKA_BROKERS} did not accept topic creation within 60 s:`, err);
       process.exit(1);
     }
     await new Promise((r) => setTimeout(r, 500));

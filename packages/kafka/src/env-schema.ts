@@ -1,5 +1,5 @@
 // Zod fragments for the Kafka env vars, for processes that validate their own env.ts with
-// @t3-oss/env-core (`server: { ...kafkaEnvSchema, ... }`). Pure: reads no environment.
+// createProcessEnv (`createProcessEnv({ ...kafkaEnvSchema, ... })`). Pure: reads no environment.
 import { z } from "zod";
 
 export const kafkaEnvSchema = {

@@ -1,13 +1,14 @@
-// Kafka settings shared by every process, validated once.
-import { createEnv } from "@t3-oss/env-core";
+// Kafka settings for the processes that need only these (create-topics, tests), validated once.
+import { createProcessEnv } from "@adclicks/config/env";
 import { z } from "zod";
 import { kafkaEnvSchema } from "./env-schema";
 
-export const kafkaEnv = createEnv({
-  server: {
-    ...kafkaEnvSchema,
-    KAFKA_PARTITIONS: z.coerce.number().int().min(1).max(1024).default(12),
-  },
-  runtimeEnv: process.env,
-  emptyStringAsUndefined: true,
+export const kafkaEnv = createProcessEnv({
+  ...kafkaEnvSchema,
+  KAFKA_PARTITIONS: z.coerce
+    .number({ error: "KAFKA_PARTITIONS must be a number of partitions" })
+    .int("KAFKA_PARTITIONS must be a whole number")
+    .min(1, "KAFKA_PARTITIONS must be at least 1")
+    .max(1024, "KAFKA_PARTITIONS must be at most 1024")
+    .default(12),
 });

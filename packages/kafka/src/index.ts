@@ -10,4 +10,5 @@ export * from "./env-schema";
 export * from "./kafkajs";
 export { offsetOf, timestampOf } from "./lean/fetch-decode-messages";
 export * from "./producer";
+export * from "./range-reader";
 export * from "./topics";

@@ -1,5 +1,5 @@
-// The Redis settings as a schema alone (no validation runs on import), for processes that
-// validate their env their own way (createProcessEnv) but read Redis too.
+// The Redis settings as a schema alone (no validation runs on import), for the env.ts of each
+// process that reads Redis (validated there with createProcessEnv).
 import { z } from "zod";
 
 /** REDIS_URL and REDIS_PREFIX. */

@@ -1,9 +1,5 @@
-// Redis settings shared by every process that reads or writes the live windows, validated once.
-import { createEnv } from "@t3-oss/env-core";
+// Redis settings, for the processes that need only these (benches, tests), validated once.
+import { createProcessEnv } from "@adclicks/config/env";
 import { redisEnvSchema } from "./env-schema";
 
-export const redisEnv = createEnv({
-  server: redisEnvSchema,
-  runtimeEnv: process.env,
-  emptyStringAsUndefined: true,
-});
+export const redisEnv = createProcessEnv(redisEnvSchema);

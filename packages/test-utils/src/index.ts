@@ -1,6 +1,7 @@
 // Helpers for integration tests: an isolated environment per test file (own database, own
 // Kafka topics, own Redis prefix) on the real services, and polling with a deadline; the other
-// helpers (child processes, topic reader, TCP proxy, private servers) are re-exported from here.
+// helpers (child processes, topic reader, TCP proxy, private servers, the benches' machine
+// yardstick) are re-exported from here.
 import { randomBytes } from "node:crypto";
 import { dropDatabase, migrateDatabase } from "@adclicks/db";
 import { createKafka, ensureTopics, type Kafka, type TopicNames, topicNames } from "@adclicks/kafka";
@@ -9,10 +10,13 @@ import { createRedis } from "@adclicks/live";
 import { BASE_DATABASE_URL, KAFKA_BROKERS, REDIS_URL } from "./env";
 
 export * from "./child-processes";
+export * from "./monitoring-stack";
+export * from "./pipeline-stack";
 export * from "./private-servers";
 export * from "./proc-cpu";
 export * from "./read-topic";
 export * from "./tcp-proxy";
+export * from "./yardstick";
 export { BASE_DATABASE_URL, KAFKA_BROKERS, REDIS_URL };
 
 export interface TestEnv {

@@ -12,6 +12,8 @@ export interface ChartBucket {
   clicks: number;
   final: boolean;
   late_clicks: number;
+  /** Reconciliation recounted every minute of it and found the count exact. */
+  verified?: boolean;
 }
 
 interface Row {
@@ -20,6 +22,7 @@ interface Row {
   clicks: number;
   late: number;
   isFinal: boolean;
+  verified: boolean;
   final: number | null;
   open: number | null;
   corrected: number | null;
@@ -36,6 +39,7 @@ function toRows(buckets: readonly ChartBucket[], tz: string, hourly: boolean, va
       clicks: b.clicks,
       late: b.late_clicks,
       isFinal: b.final,
+      verified: b.verified === true,
       final: b.final ? b.clicks : null,
       // An area's open part starts at the last final point, so the line does not break.
       open: !b.final || (variant === "area" && nextOpen) ? b.clicks : null,
@@ -52,6 +56,7 @@ function ChartTooltip({ active, payload }: { active?: boolean; payload?: readonl
       <strong>{row.label}</strong>
       <div>{fmtInt(row.clicks)} clicks</div>
       <div className="muted">{row.isFinal ? "final" : "open: may still grow"}</div>
+      {row.verified && <div className="muted">verified by reconciliation</div>}
       {row.late > 0 && <div className="warn-text">+{fmtInt(row.late)} late clicks (corrected)</div>}
     </div>
   );
@@ -69,6 +74,7 @@ export function ClicksChart(props: {
   const rows = useMemo(() => toRows(buckets, tz, granularity === "hour", variant), [buckets, tz, granularity, variant]);
   const [showTable, setShowTable] = useState(false);
   const corrected = rows.filter((r) => r.late > 0).length;
+  const verified = rows.filter((r) => r.verified).length;
   const unit = granularity === "minute" ? "minute" : "hour";
   return (
     <figure className="chart" aria-label={props.label}>
@@ -144,6 +150,11 @@ export function ClicksChart(props: {
           <i className="key key-corrected" aria-hidden="true" /> corrected by late clicks
           {corrected > 0 ? ` (${corrected})` : ""}
         </span>
+        {verified > 0 && (
+          <span data-testid="chart-verified">
+            ✓ verified by reconciliation ({verified} of {rows.length})
+          </span>
+        )}
         <button type="button" className="link-button" aria-expanded={showTable} onClick={() => setShowTable((v) => !v)}>
           {showTable ? "Hide table" : "Show as table"}
         </button>
@@ -169,7 +180,7 @@ export function ClicksChart(props: {
                 <tr key={r.ts} data-testid="chart-row">
                   <td>{r.label}</td>
                   <td className="num">{fmtInt(r.clicks)}</td>
-                  <td>{r.isFinal ? "final" : "open"}</td>
+                  <td>{r.isFinal ? (r.verified ? "final, verified" : "final") : "open"}</td>
                   <td className="num">{r.late > 0 ? fmtInt(r.late) : ""}</td>
                 </tr>
               ))}

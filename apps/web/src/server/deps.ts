@@ -1,9 +1,9 @@
 // Process-wide clients for the route handlers and server components: one Postgres pool (its
 // statements under the web's timeout), one Redis connection, one better-auth instance and the
-// cache of verified partner keys (with its Postgres listener for revocations), created on first
-// use (never at build time).
+// cache of verified partner keys (with its Postgres listener for revocations) and the Prometheus /
+// Alertmanager client of the ops view, created on first use (never at build time).
 import "server-only";
-import { type ApiDeps, type AuthInstance, createAuth } from "@adclicks/api";
+import { type ApiDeps, type AuthInstance, createAuth, createMonitoringClient } from "@adclicks/api";
 import { createDb } from "@adclicks/db/client";
 import { createApiKeyCache } from "@adclicks/db/queries";
 import { createLiveWindows, createRedis, redisKeys } from "@adclicks/live";
@@ -30,6 +30,7 @@ export function getDeps(): WebDeps {
       now: Date.now,
       keyCache: createApiKeyCache({ databaseUrl: env.DATABASE_URL }),
       userRateLimitPerMinute: env.USER_RATE_LIMIT_PER_MINUTE,
+      monitoring: createMonitoringClient({ prometheusUrl: env.PROMETHEUS_URL, alertmanagerUrl: env.ALERTMANAGER_URL }),
       auth: createAuth({
         db,
         secret: env.BETTER_AUTH_SECRET,

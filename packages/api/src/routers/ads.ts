@@ -14,6 +14,7 @@ import {
 } from "../schemas/ads";
 import { isoOrNull, isoTime, toFilter, toTimeRange } from "../schemas/query-params";
 import { advertiserProcedure } from "../trpc";
+import { cachedVerifiedThrough } from "../verified-through";
 
 // Same answer for "not yours" and "no such ad": a scoped caller learns nothing either way.
 const notFound = (adId: string) => new TRPCError({ code: "NOT_FOUND", message: `ad_id: ad ${adId} not found` });
@@ -34,11 +35,10 @@ export const adsRouter = {
     .output(aggregatedCountOutput)
     .query(async ({ ctx, input }) => {
       if (!(await canViewAd(ctx.db, ctx.viewer, input.ad_id))) throw notFound(input.ad_id);
-      const r = await getAggregatedCount(ctx, {
-        adId: input.ad_id,
-        range: toTimeRange(input),
-        filter: toFilter(input),
-      });
+      const [r, verified] = await Promise.all([
+        getAggregatedCount(ctx, { adId: input.ad_id, range: toTimeRange(input), filter: toFilter(input) }),
+        cachedVerifiedThrough(ctx.db),
+      ]);
       return {
         ad_id: r.adId,
         count: r.count,
@@ -46,6 +46,7 @@ export const adsRouter = {
         to: isoTime(r.toMs),
         as_of: isoOrNull(r.asOfMs),
         final: r.final,
+        verified_through: isoOrNull(verified),
       };
     }),
 
@@ -62,18 +63,22 @@ export const adsRouter = {
     .input(popularAdsInput)
     .output(popularAdsOutput)
     .query(async ({ ctx, input }) => {
-      const r = await getPopularAds(ctx, {
-        n: input.count,
-        range: { kind: "last", minutes: input.window },
-        filter: toFilter(input),
-        scope: scopeOf(ctx.viewer),
-      });
+      const [r, verified] = await Promise.all([
+        getPopularAds(ctx, {
+          n: input.count,
+          range: { kind: "last", minutes: input.window },
+          filter: toFilter(input),
+          scope: scopeOf(ctx.viewer),
+        }),
+        cachedVerifiedThrough(ctx.db),
+      ]);
       return {
         window: input.window,
         from: isoTime(r.fromMs),
         to: isoTime(r.toMs),
         as_of: isoOrNull(r.asOfMs),
         final: r.final,
+        verified_through: isoOrNull(verified),
         ads: r.ads.map((a) => ({ ad_id: a.adId, count: a.count })),
       };
     }),

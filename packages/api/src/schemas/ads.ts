@@ -8,6 +8,13 @@ const asOf = z
   .nullable()
   .describe("data is complete (every minute final) up to this instant; null while no minute is final");
 
+const verifiedThrough = z
+  .string()
+  .nullable()
+  .describe(
+    "reconciliation recounted every minute before this instant from the raw log and found the counts exact; null before the first clean reconciliation",
+  );
+
 export const aggregatedCountInput = z
   .strictObject({ ad_id: adIdSchema, ...rangeShape, ...filterShape })
   .superRefine(checkRange);
@@ -19,6 +26,7 @@ export const aggregatedCountOutput = z.object({
   to: z.string().describe("end of the counted interval (exclusive)"),
   as_of: asOf,
   final: z.boolean().describe("every minute of the interval is final"),
+  verified_through: verifiedThrough,
 });
 
 export const popularAdsInput = z.strictObject({
@@ -33,6 +41,7 @@ export const popularAdsOutput = z.object({
   to: z.string(),
   as_of: asOf,
   final: z.boolean(),
+  verified_through: verifiedThrough,
   ads: z.array(z.object({ ad_id: z.string(), count: z.number().int() })).describe("count desc, then ad_id"),
 });
 

@@ -131,6 +131,7 @@ function createKeyCache<K>(
     forgetFast();
     c.removeAllListeners();
     c.on("error", () => {}); // the dead client may still report errors; nothing listens now
+    // The connection is already dead or dropped; ending it only frees the socket.
     void c.end().catch(() => {});
     if (closed) return;
     onError(`API key cache: lost the ${API_KEYS_CHANNEL} listener, verifying keys in Postgres until it is back`, error);
@@ -242,6 +243,7 @@ function createKeyCache<K>(
       if (c) {
         c.removeAllListeners();
         c.on("error", () => {});
+        // Closing the cache: the listening connection is dropped either way.
         await c.end().catch(() => {});
       }
     },

@@ -1,8 +1,11 @@
 // aggregated_count: clicks of one ad over a range (last M minutes or [from, to)), optionally
-// filtered by country, ip, user_id. Redis answers live windows; Postgres everything else.
+// filtered by country, ip, user_id. Redis answers live windows; Postgres everything else: the
+// hourly rollups for whole hours plus the minute rollups at the edges, or with an ip / user_id
+// filter the raw archive.
 import { sql } from "drizzle-orm";
 import { isFinal, planQuery } from "./plan-query";
-import { rawConditions, rollupConditions } from "./sql-fragments";
+import { rollupSpan } from "./rollup-span";
+import { rawConditions } from "./sql-fragments";
 import type { ClickFilter, QueryDeps, QuerySource, TimeRange } from "./types";
 
 export interface AggregatedCountInput {
@@ -36,8 +39,7 @@ export async function getAggregatedCount(deps: QueryDeps, input: AggregatedCount
     count = plan.live;
   } else if (plan.source === "rollups") {
     const res = await deps.db.execute<{ n: number | null }>(
-      sql`select sum(clicks)::bigint as n from click_rollups
-          where ad_id = ${input.adId} and ${rollupConditions(plan.range, filter)}`,
+      sql`select sum(clicks)::bigint as n from ${rollupSpan(plan.range, filter, { adIds: [input.adId] })}`,
     );
     count = Number(res.rows[0]?.n ?? 0);
   } else {

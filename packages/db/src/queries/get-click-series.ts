@@ -1,8 +1,10 @@
 // Click series: clicks per minute (or per hour for long ranges) for a few ads, zero-filled, with
 // the finality of each bucket. Answered by the rollups (the raw archive for ip / user_id filters):
-// a per-ad index range scan, cheap for the handful of ads a chart shows.
+// a per-ad index range scan, cheap for the handful of ads a chart shows; hour buckets read whole
+// hours from the hourly rollups.
 import { sql } from "drizzle-orm";
 import { isFinal, planQuery } from "./plan-query";
+import { rollupSpan } from "./rollup-span";
 import { rawConditions, rollupConditions } from "./sql-fragments";
 import { type ClickFilter, HOUR_MS, MINUTE_MS, type QueryDeps, QueryInputError, type TimeRange } from "./types";
 
@@ -56,8 +58,11 @@ export async function getClickSeries(deps: QueryDeps, input: ClickSeriesInput): 
     plan.source === "raw"
       ? sql`select ad_id, date_trunc(${unit}, ts, 'UTC') as bucket, count(*)::bigint as n from raw_clicks
             where ${rawConditions(plan.range, filter, { adIds })} group by 1, 2`
-      : sql`select ad_id, date_trunc(${unit}, minute, 'UTC') as bucket, sum(clicks)::bigint as n from click_rollups
-            where ${rollupConditions(plan.range, filter, { adIds })} group by 1, 2`;
+      : granularity === "hour"
+        ? sql`select ad_id, date_trunc('hour', t, 'UTC') as bucket, sum(clicks)::bigint as n
+                from ${rollupSpan(plan.range, filter, { adIds })} group by 1, 2`
+        : sql`select ad_id, date_trunc('minute', minute, 'UTC') as bucket, sum(clicks)::bigint as n from click_rollups
+                where ${rollupConditions(plan.range, filter, { adIds })} group by 1, 2`;
   const res = await deps.db.execute<{ ad_id: string; bucket: Date; n: number }>(query);
 
   // Buckets start at the range start rounded down to the step (the first hour may be partial).

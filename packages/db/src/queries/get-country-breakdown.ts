@@ -1,8 +1,10 @@
 // Breakdown of one ad's clicks by country over a range (country is a rollup dimension; with an
-// ip / user_id filter the raw archive answers). Sums equal aggregated_count over the same range.
+// ip / user_id filter the raw archive answers; whole hours from the hourly rollups). Sums equal
+// aggregated_count over the same range.
 import { sql } from "drizzle-orm";
 import { isFinal, planQuery } from "./plan-query";
-import { rawConditions, rollupConditions } from "./sql-fragments";
+import { rollupSpan } from "./rollup-span";
+import { rawConditions } from "./sql-fragments";
 import type { ClickFilter, QueryDeps, QuerySource, TimeRange } from "./types";
 
 export const BREAKDOWN_DIMENSIONS = ["country"] as const;
@@ -34,8 +36,8 @@ export async function getCountryBreakdown(deps: QueryDeps, input: CountryBreakdo
       ? sql`select country as value, count(*)::bigint as n from raw_clicks
             where ad_id = ${input.adId} and ${rawConditions(plan.range, filter)}
             group by country order by n desc, country collate "C"`
-      : sql`select country as value, sum(clicks)::bigint as n from click_rollups
-            where ad_id = ${input.adId} and ${rollupConditions(plan.range, filter)}
+      : sql`select country as value, sum(clicks)::bigint as n
+              from ${rollupSpan(plan.range, filter, { adIds: [input.adId], byCountry: true })}
             group by country having sum(clicks) > 0 order by n desc, country collate "C"`;
   const res = await deps.db.execute<{ value: string; n: number }>(query);
   return {

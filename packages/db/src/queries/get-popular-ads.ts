@@ -1,9 +1,13 @@
 // popular_ads: the exact top N ads by clicks over a range, ties broken by ad_id (byte order),
-// within the caller's scope. Every store orders the same way, so answers are equal.
+// within the caller's scope. Every store orders the same way, so answers are equal. A range of
+// the rollups with whole hours is answered from the hourly rollups (top-over-hours.ts); ip /
+// user_id filters count the raw archive, whatever the range.
 import { type AdCount, topN } from "@adclicks/core";
 import { sql } from "drizzle-orm";
 import { isFinal, planQuery } from "./plan-query";
+import { hasWholeHours, splitHours } from "./rollup-span";
 import { rawConditions, rollupConditions, textArray } from "./sql-fragments";
+import { topOverHours } from "./top-over-hours";
 import {
   type AdScope,
   type ClickFilter,
@@ -55,8 +59,12 @@ export async function getPopularAds(deps: QueryDeps, input: PopularAdsInput): Pr
     },
   });
   let ads: AdCount[];
+  const split = splitHours(plan.range);
   if (plan.source === "redis") {
     ads = plan.live;
+  } else if (plan.source === "rollups" && hasWholeHours(split)) {
+    const candidates = scope.kind === "all" ? null : await scopedAdIds(deps, scope.advertiserIds);
+    ads = await topOverHours(deps, split, input.n, filter, candidates);
   } else {
     const query =
       plan.source === "rollups"

@@ -1,7 +1,9 @@
 // Clicks per bucket (minute or hour) summed over every ad of a scope: the overview's chart of
-// "all my ads" and its totals. Rollups answer it; the raw archive does with an ip / user_id filter.
+// "all my ads" and its totals. Rollups answer it (hour buckets: whole hours from the hourly
+// rollups, see rollup-span.ts); the raw archive does with an ip / user_id filter.
 import { sql } from "drizzle-orm";
 import type { Granularity } from "./get-click-series";
+import { rollupSpan } from "./rollup-span";
 import { rawConditions, rollupConditions } from "./sql-fragments";
 import {
   type AdScope,
@@ -42,8 +44,11 @@ export async function getScopeSeries(deps: Pick<QueryDeps, "db">, input: ScopeSe
   const query = hasRawFilter(filter)
     ? sql`select date_trunc(${unit}, ts, 'UTC') as bucket, count(*)::bigint as n from raw_clicks
           where ${rawConditions(range, filter, { scope })} group by 1`
-    : sql`select date_trunc(${unit}, minute, 'UTC') as bucket, sum(clicks)::bigint as n from click_rollups
-          where ${rollupConditions(range, filter, { scope })} group by 1`;
+    : input.granularity === "hour"
+      ? sql`select date_trunc('hour', t, 'UTC') as bucket, sum(clicks)::bigint as n
+              from ${rollupSpan(range, filter, { scope })} group by 1`
+      : sql`select date_trunc('minute', minute, 'UTC') as bucket, sum(clicks)::bigint as n from click_rollups
+              where ${rollupConditions(range, filter, { scope })} group by 1`;
   const res = await deps.db.execute<{ bucket: Date; n: number }>(query);
   const step = stepOf(input.granularity);
   const bucketsMs = bucketStarts(range, step);

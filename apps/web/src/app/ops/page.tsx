@@ -5,6 +5,7 @@ import { AccessDenied } from "~/components/access-denied";
 import { AppHeader } from "~/components/app-header";
 import { getPageCaller } from "~/server/viewer";
 import { OpsView } from "./ops-view";
+import { ReconciliationPanel } from "./reconciliation-panel";
 
 export default async function OpsPage() {
   const caller = await getPageCaller();
@@ -16,6 +17,7 @@ export default async function OpsPage() {
         <main>
           <h1>Pipeline health</h1>
           <OpsView />
+          <ReconciliationPanel />
         </main>
       ) : (
         <AccessDenied what="The ops view" />

@@ -4,6 +4,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { loadingState } from "~/components/format";
+import { ScrollRegion } from "~/components/scroll-region";
 import { useTRPC } from "~/trpc/react";
 
 export function KeysAdmin() {
@@ -112,53 +113,55 @@ export function KeysAdmin() {
       <section className="panel" data-testid="keys-list" data-loading-state={loadingState(keys)}>
         <h2>Keys</h2>
         {keys.isError && <p className="error">{keys.error.message}</p>}
-        <table>
-          <thead>
-            <tr>
-              <th>Id</th>
-              <th>Kind</th>
-              <th>Name</th>
-              <th>Scope</th>
-              <th className="num">Limit</th>
-              <th>Created</th>
-              <th>State</th>
-            </tr>
-          </thead>
-          <tbody>
-            {(keys.data ?? []).map((k) => (
-              <tr key={k.id} data-testid="key-row" data-key-id={k.id}>
-                <td>{k.id}</td>
-                <td>{k.kind}</td>
-                <td>{k.name}</td>
-                <td>{k.scope === null ? "—" : k.scope === "all" ? "all advertisers" : k.scope.join(", ")}</td>
-                <td className="num">
-                  {k.kind === "ingest" ? `${k.events_per_second} events/s` : `${k.rate_limit_per_minute} / min`}
-                </td>
-                <td>
-                  {k.created_at.slice(0, 16).replace("T", " ")} {k.created_by ? `by ${k.created_by}` : ""}
-                </td>
-                <td>
-                  {k.revoked_at ? (
-                    <span className="badge bad">revoked</span>
-                  ) : (
-                    <button
-                      type="button"
-                      className="secondary"
-                      disabled={revoke.isPending}
-                      onClick={() => {
-                        if (window.confirm(`Revoke ${k.id} (${k.name})? Whoever uses it gets 401 at once.`)) {
-                          revoke.mutate({ id: k.id });
-                        }
-                      }}
-                    >
-                      Revoke
-                    </button>
-                  )}
-                </td>
+        <ScrollRegion label="Keys" capped={false}>
+          <table>
+            <thead>
+              <tr>
+                <th>Id</th>
+                <th>Kind</th>
+                <th>Name</th>
+                <th>Scope</th>
+                <th className="num">Limit</th>
+                <th>Created</th>
+                <th>State</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {(keys.data ?? []).map((k) => (
+                <tr key={k.id} data-testid="key-row" data-key-id={k.id}>
+                  <td>{k.id}</td>
+                  <td>{k.kind}</td>
+                  <td>{k.name}</td>
+                  <td>{k.scope === null ? "—" : k.scope === "all" ? "all advertisers" : k.scope.join(", ")}</td>
+                  <td className="num">
+                    {k.kind === "ingest" ? `${k.events_per_second} events/s` : `${k.rate_limit_per_minute} / min`}
+                  </td>
+                  <td>
+                    {k.created_at.slice(0, 16).replace("T", " ")} {k.created_by ? `by ${k.created_by}` : ""}
+                  </td>
+                  <td>
+                    {k.revoked_at ? (
+                      <span className="badge bad">revoked</span>
+                    ) : (
+                      <button
+                        type="button"
+                        className="secondary"
+                        disabled={revoke.isPending}
+                        onClick={() => {
+                          if (window.confirm(`Revoke ${k.id} (${k.name})? Whoever uses it gets 401 at once.`)) {
+                            revoke.mutate({ id: k.id });
+                          }
+                        }}
+                      >
+                        Revoke
+                      </button>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </ScrollRegion>
       </section>
     </>
   );

@@ -1,0 +1,161 @@
+// `npm run bench:reconcile`: recounts N clicks of book-scale traffic (600k clicks a minute of
+// event time, Zipf over 2M ads, the generator's duplicates, late and malformed events) from a
+// fresh ad-clicks topic, as reconciliation reads it (its own consumer, RangeRecount over every
+// record), then the same records again from memory through the recount and through the live
+// operator alone, in the same process. Prints events/s of each and the machine's yardstick.
+import { cpus, loadavg } from "node:os";
+import { parseArgs } from "node:util";
+import { ClickAggregator, MINUTE_MS, minuteOf, RangeRecount } from "@adclicks/core";
+import { ClickFactory, createRng, DEFAULT_TRAFFIC } from "@adclicks/generator";
+import { CompressionTypes, offsetsAtTime, readSpans } from "@adclicks/kafka";
+import { createTestEnv } from "@adclicks/test-utils";
+import { z } from "zod";
+
+const flags = z
+  .object({
+    events: z.coerce.number().int().min(10_000, "--events must be at least 10000").default(1_200_000),
+    ads: z.coerce.number().int().min(1, "--ads must be positive").default(2_000_000),
+    partitions: z.coerce.number().int().min(1).max(64, "--partitions must be at most 64").default(12),
+    "per-minute": z.coerce.number().int().min(1_000).default(600_000),
+  })
+  .strict();
+const { values } = parseArgs({
+  options: {
+    events: { type: "string" },
+    ads: { type: "string" },
+    partitions: { type: "string" },
+    "per-minute": { type: "string" },
+  },
+});
+const parsed = flags.safeParse(values);
+if (!parsed.success) {
+  console.error(parsed.error.issues.map((i) => `${i.path.join(".") || "flags"}: ${i.message}`).join("\n"));
+  process.exit(2);
+}
+const opts = parsed.data;
+const perMinute = opts["per-minute"];
+const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
+const seconds = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e9;
+
+/** Clicks JSON.parse reads per second on one core: the yardstick bench:aggregator prints too. */
+function parseRate(line: string): number {
+  const count = 1_000_000;
+  const round = () => {
+    const t0 = process.hrtime.bigint();
+    let sink = 0;
+    for (let i = 0; i < count; i++) sink += (JSON.parse(line) as { ad_id: string }).ad_id.length;
+    if (sink === 0) throw new Error("no ad_id in the sample click");
+    return count / seconds(t0);
+  };
+  round(); // warm-up
+  return round();
+}
+
+const env = await createTestEnv("benchrecon", { partitions: opts.partitions });
+try {
+  // Event time: the last whole minutes before now, at the book's rate (the recount's range).
+  const spanMs = Math.ceil((opts.events / perMinute) * MINUTE_MS);
+  const startMs = minuteOf(Date.now() - spanMs - MINUTE_MS);
+  const range = { fromMs: startMs, toMs: minuteOf(startMs + spanMs + 2 * MINUTE_MS) };
+  const factory = new ClickFactory(createRng(42), {
+    ...DEFAULT_TRAFFIC,
+    adCount: opts.ads,
+    duplicateRatio: 0.02,
+    lateRatio: 0.01,
+    malformedRatio: 0.01,
+    lateMinMs: 20_000,
+    lateMaxMs: 60_000,
+  });
+  const producer = env.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  const t0 = process.hrtime.bigint();
+  let sample = "";
+  for (let i = 0; i < opts.events; ) {
+    const batch: { key: string; value: string }[] = [];
+    for (let j = 0; j < 20_000 && i < opts.events; j++, i++) {
+      const e = factory.next(startMs + Math.floor((i / opts.events) * spanMs));
+      if (e.kind === "valid" && !sample) sample = e.line;
+      batch.push({ key: e.key, value: e.line });
+    }
+    await producer.send({ topic: env.topics.clicks, acks: -1, compression: CompressionTypes.LZ4, messages: batch });
+  }
+  await producer.disconnect();
+  console.error(`produced ${fmt(opts.events)} clicks in ${seconds(t0).toFixed(1)} s`);
+
+  // 1. From Kafka, as a reconciliation reads it.
+  const admin = env.kafka.admin();
+  await admin.connect();
+  const starts = await offsetsAtTime(admin, env.topics.clicks, 0);
+  const ends = await admin.fetchTopicOffsets(env.topics.clicks);
+  await admin.disconnect();
+  const spans = ends.map((e) => ({
+    partition: e.partition,
+    from: starts.get(e.partition)?.offset ?? 0,
+    to: Number(e.high),
+  }));
+  const fromKafka = new RangeRecount(range, {});
+  const kept = new Map<number, { offsets: number[]; times: number[]; values: (Buffer | null)[] }>();
+  for (const s of spans) {
+    fromKafka.startPartition(s.partition);
+    kept.set(s.partition, { offsets: [], times: [], values: [] });
+  }
+  const t1 = process.hrtime.bigint();
+  await readSpans(env.kafka, env.topics.clicks, spans, (p, records) => {
+    const k = kept.get(p)!;
+    for (const r of records) {
+      fromKafka.feed(p, r.offset, r.value, r.timestampMs);
+      k.offsets.push(r.offset);
+      k.times.push(r.timestampMs);
+      k.values.push(r.value);
+    }
+  });
+  const kafkaS = seconds(t1);
+  const cells = fromKafka.result().size;
+  const stats = fromKafka.summary();
+
+  // 2. The same records from memory: the recount's own cost, then the live operator's alone.
+  const inMemory = new RangeRecount(range, {});
+  const t2 = process.hrtime.bigint();
+  for (const [p, k] of kept) {
+    inMemory.startPartition(p);
+    for (let i = 0; i < k.offsets.length; i++) inMemory.feed(p, k.offsets[i]!, k.values[i]!, k.times[i]!);
+  }
+  const memory = inMemory.result();
+  const memoryS = seconds(t2);
+  if (memory.size !== cells) throw new Error(`the two recounts differ: ${memory.size} cells against ${cells}`);
+
+  const live = new ClickAggregator({});
+  const t3 = process.hrtime.bigint();
+  let sinceCheckpoint = 0;
+  for (const [p, k] of kept) {
+    live.assign(p, undefined, k.times[0] ?? 0);
+    for (let i = 0; i < k.offsets.length; i++) {
+      live.process(p, k.offsets[i]!, k.values[i]!, k.times[i]!, k.times[i]!);
+      // The worker plans a checkpoint every second: 10,000 clicks at the book's rate.
+      if (++sinceCheckpoint === 10_000) {
+        sinceCheckpoint = 0;
+        live.committed(live.plan(k.times[i]!));
+      }
+    }
+  }
+  live.committed(live.plan(Date.now()));
+  const liveS = seconds(t3);
+
+  const yardstick = parseRate(sample);
+  const n = stats.records;
+  console.log(
+    [
+      `recount of ${fmt(n)} clicks (${(n / perMinute).toFixed(1)} min of book-scale traffic, ${fmt(opts.ads)} ads, ${opts.partitions} partitions); an hour is ${fmt(60 * perMinute)}`,
+      `  decisions: ${JSON.stringify(stats)}; ${fmt(cells)} cells in the range`,
+      `  from Kafka (reconciliation as it runs):  ${fmt(n / kafkaS)} events/s (${kafkaS.toFixed(1)} s; an hour would take ${fmt((60 * perMinute) / (n / kafkaS) / 60)} min)`,
+      `  from memory, recount:                    ${fmt(n / memoryS)} events/s`,
+      `  from memory, live operator alone:        ${fmt(n / liveS)} events/s`,
+      `  yardstick: JSON.parse of a click ${fmt(yardstick)}/s on one core; ${cpus().length} cores, load ${loadavg()
+        .map((l) => l.toFixed(1))
+        .join(" ")}`,
+    ].join("\n"),
+  );
+} finally {
+  await env.cleanup();
+}
+process.exit(0);
