@@ -2,6 +2,7 @@
 // Prometheus cannot be reached) and requests reconciliations there; an advertiser gets no ops
 // data through any procedure.
 import { expect, test } from "@playwright/test";
+import { E2E_DEAD_LETTERS } from "./fixtures";
 import { noHorizontalOverflow, signInAs } from "./helpers";
 
 test("the ops user sees the ops view, and is told plainly that Prometheus is unreachable", async ({ page }) => {
@@ -25,6 +26,22 @@ test("the ops user sees the ops view, and is told plainly that Prometheus is unr
   await expect(page.getByText("Complete up to (as of)")).toBeVisible();
   await expect(view.getByTestId("prometheus-unreachable")).toContainText("Prometheus is unreachable");
   await expect(view.getByTestId("alertmanager-unreachable")).toBeVisible();
+});
+
+test("the ops user filters the dead letters by reason, and the panel fits a phone", async ({ page }) => {
+  await signInAs(page, "ops");
+  await page.goto("/ops");
+  const panel = page.locator('[data-testid="ops-dead-letters"][data-loading-state="ready"]');
+  const [longest, other] = E2E_DEAD_LETTERS;
+  const reason = panel.getByLabel("Reason");
+  const option = reason.locator("option", { hasText: longest.reason });
+  await expect(option).toHaveCount(1);
+  await reason.selectOption({ label: (await option.textContent()) ?? "" });
+  await expect(panel.getByTestId("dead-letter").first()).toContainText(longest.reason);
+  await expect(panel.getByTestId("dead-letter").filter({ hasText: other.reason })).toHaveCount(0);
+  await page.setViewportSize({ width: 390, height: 844 });
+  await expect(panel.getByTestId("dead-letter").first()).toBeVisible();
+  await noHorizontalOverflow(page);
 });
 
 test("the ops user requests a reconciliation on the ops view; the run is listed, and the list fits a phone", async ({
