@@ -47,7 +47,9 @@ export const clickRollupsHourly = pgTable(
     clicks: bigNum("clicks").notNull(),
   },
   (t) => [
-    primaryKey({ columns: [t.adId, t.hour, t.country] }),
+    // Country before hour: one country's hours of an ad are adjacent (the top N's bounds with a
+    // country filter). INCLUDE (clicks) on the key (migration 0010; drizzle cannot say it).
+    primaryKey({ columns: [t.adId, t.country, t.hour] }),
     index("click_rollups_hourly_top_idx").on(t.hour, t.country, t.clicks.desc()),
   ],
 );
@@ -63,7 +65,11 @@ export const adClicksHourly = pgTable(
     hour: tsz("hour").notNull(),
     clicks: bigNum("clicks").notNull(),
   },
-  (t) => [primaryKey({ columns: [t.adId, t.hour] }), index("ad_clicks_hourly_top_idx").on(t.hour, t.clicks.desc())],
+  (t) => [
+    // INCLUDE (clicks) on the key, as for click_rollups_hourly (migration 0010).
+    primaryKey({ columns: [t.adId, t.hour] }),
+    index("ad_clicks_hourly_top_idx").on(t.hour, t.clicks.desc()),
+  ],
 );
 
 /**
