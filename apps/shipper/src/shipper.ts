@@ -4,12 +4,13 @@
 // the state file only after Kafka acknowledged them. Blocks of lines are validated and produced
 // by a LineSink (on this thread or on worker threads), several at a time, but their offsets are
 // recorded strictly in file order.
-import { type FileHandle, open, readdir, stat } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { type FileHandle, open, stat } from "node:fs/promises";
+import { dirname } from "node:path";
 import type { HotAdEntry } from "@adclicks/core";
 import { MAX_DEAD_LETTER_PAYLOAD, type TopicNames } from "@adclicks/kafka";
 import type { Logger } from "pino";
 import { glob } from "tinyglobby";
+import { countLines, findInode, prefixMatches, readAt } from "./file-reads";
 import { completeLines } from "./lines";
 import { type LineSink, localSink, type Send, type Shipped } from "./sink";
 import {
@@ -388,43 +389,4 @@ export class Shipper {
     await saveState(this.opts.statePath, next);
     this.saved = next;
   }
-}
-
-async function readAt(fh: FileHandle, position: number, length: number): Promise<Buffer> {
-  const buf = Buffer.alloc(length);
-  let done = 0;
-  while (done < length) {
-    const { bytesRead } = await fh.read(buf, done, length - done, position + done);
-    if (bytesRead === 0) break;
-    done += bytesRead;
-  }
-  return buf.subarray(0, done);
-}
-
-async function prefixMatches(fh: FileHandle, len: number, fp: string): Promise<boolean> {
-  const head = await readAt(fh, 0, len);
-  return head.length === len && fingerprint(head) === fp;
-}
-
-async function countLines(fh: FileHandle, size: number): Promise<number> {
-  const buf = Buffer.allocUnsafe(1024 * 1024);
-  let lines = 0;
-  for (let pos = 0; pos < size; ) {
-    const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, size - pos), pos);
-    if (bytesRead === 0) break;
-    for (let i = buf.indexOf(0x0a, 0); i >= 0 && i < bytesRead; i = buf.indexOf(0x0a, i + 1)) lines++;
-    pos += bytesRead;
-  }
-  return lines;
-}
-
-async function findInode(dir: string, dev: number, ino: number): Promise<string | undefined> {
-  // A directory gone (or unreadable) holds no file to find: the caller treats it as moved away.
-  const names = await readdir(dir).catch(() => [] as string[]);
-  for (const name of names) {
-    const path = join(dir, name);
-    const st = await stat(path).catch(() => undefined);
-    if (st?.isFile() && st.dev === dev && st.ino === ino) return path;
-  }
-  return undefined;
 }

@@ -16,7 +16,7 @@ import { ensureRawPartitions, markMinutesFinal } from "@adclicks/db/testing";
 import { createRedis, deriveLiveSets, keptBucketOf, MINUTES_KEPT, type Redis, redisKeys } from "@adclicks/live";
 import { yardstickLine } from "@adclicks/test-utils";
 import { BENCH_REDIS_PREFIX, benchDatabaseUrl, benchEnv, redisUrl, webServerEnv } from "./env";
-import { insertZipfRollups } from "./zipf-rollups";
+import { insertZipfRollups, OTHER_COUNTRIES } from "./zipf-rollups";
 
 const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
 const MINUTE = 60_000;
@@ -25,27 +25,6 @@ const US_SHARE = 0.25;
 /** The hottest ads (ad-1 … ad-N) belong to one catalogued advertiser, for the scoped-key queries. */
 const SCOPED_ADS = 1000;
 const SCOPED_ADVERTISER = "adv-bench";
-const OTHER_COUNTRIES = [
-  "DE",
-  "FR",
-  "GB",
-  "JP",
-  "BR",
-  "IN",
-  "CA",
-  "AU",
-  "ES",
-  "IT",
-  "MX",
-  "KR",
-  "NL",
-  "SE",
-  "PL",
-  "TR",
-  "ID",
-  "AR",
-  "ZA",
-];
 
 const log = (msg: string) => console.log(`    ${msg}`);
 const secs = (t0: number) => `${((performance.now() - t0) / 1000).toFixed(1)} s`;
