@@ -9,6 +9,7 @@ import {
   type Message,
   offsetOf,
   type Producer,
+  splitByBytes,
   type TopicNames,
 } from "@adclicks/kafka";
 import type { Logger } from "pino";
@@ -256,7 +257,10 @@ export class AggregatorWorker {
   }
 
   /** Sends with acks=all, after any send in flight. */
-  private send(topic: string, messages: Message[]): Promise<unknown> {
-    return this.sendQueue(() => this.cfg.producer.send({ topic, acks: -1, messages }));
+  /** In requests Kafka accepts: a burst of bad input can give one checkpoint megabytes of dead letters. */
+  private async send(topic: string, messages: Message[]): Promise<void> {
+    for (const run of splitByBytes(messages)) {
+      await this.sendQueue(() => this.cfg.producer.send({ topic, acks: -1, messages: run }));
+    }
   }
 }

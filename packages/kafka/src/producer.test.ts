@@ -4,7 +4,14 @@
 import { createRequire } from "node:module";
 import kafkajs, { type PartitionMetadata, type TopicMessages } from "kafkajs";
 import { describe, expect, test } from "vitest";
-import { BatchingProducer, KeyHashPartitioner, murmur2, ProducerUnavailableError, partitionForKey } from "./producer";
+import {
+  BatchingProducer,
+  KeyHashPartitioner,
+  murmur2,
+  ProducerUnavailableError,
+  partitionForKey,
+  splitByBytes,
+} from "./producer";
 
 const msgs = (n: number, size = 10, key = "k") =>
   Array.from({ length: n }, (_, i) => ({ key, value: `${i}`.padEnd(size, "x") }));
@@ -113,6 +120,17 @@ describe("BatchingProducer", () => {
     await p.send([{ topic: "a", messages: [] }]);
     await p.flush();
     expect(calls).toBe(0);
+  });
+});
+
+describe("splitByBytes", () => {
+  test("keeps order, bounds every run, and gives an oversized message a run of its own", () => {
+    // 64 bytes of overhead + key 1 + value 100 = 165 bytes a message: 6 fit in 1,000.
+    const all = [...msgs(20, 100), { key: "k", value: "y".repeat(5_000) }, ...msgs(3, 100)];
+    const runs = splitByBytes(all, 1_000);
+    expect(runs.flat()).toEqual(all);
+    expect(runs.map((r) => r.length)).toEqual([6, 6, 6, 2, 1, 3]);
+    expect(splitByBytes([], 1_000)).toEqual([]);
   });
 });
 

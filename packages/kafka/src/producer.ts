@@ -321,6 +321,29 @@ export class BatchingProducer {
   }
 }
 
+/**
+ * Splits messages, in order, into runs of at most `maxBytes` (keys + values) each, for one
+ * produce request apiece: Kafka refuses a record batch over its message.max.bytes, and for good
+ * (the retry would send the same batch). A message larger than the bound alone is a run of its own.
+ */
+export function splitByBytes<M extends Message>(messages: readonly M[], maxBytes = DEFAULT_MAX_REQUEST_BYTES): M[][] {
+  const runs: M[][] = [];
+  let run: M[] = [];
+  let bytes = 0;
+  for (const m of messages) {
+    const size = messageBytes(m);
+    if (run.length > 0 && bytes + size > maxBytes) {
+      runs.push(run);
+      run = [];
+      bytes = 0;
+    }
+    run.push(m);
+    bytes += size;
+  }
+  if (run.length > 0) runs.push(run);
+  return runs;
+}
+
 function messageBytes(m: Message): number {
   const k = m.key;
   const v = m.value;
