@@ -20,7 +20,10 @@ const tsz = (name: string) => timestamp(name, { withTimezone: true, mode: "date"
 const bigNum = (name: string) => bigint(name, { mode: "number" });
 const bytea = customType<{ data: Buffer; driverData: Buffer }>({ dataType: () => "bytea" });
 
-/** Clicks per (ad, event-time minute, country): the star schema every count is summed from. */
+/**
+ * Clicks per (ad, event-time minute, country): the star schema every count is summed from. The
+ * key carries the count (INCLUDE, migration 0011), so summing an ad's minutes is an index-only scan.
+ */
 export const clickRollups = pgTable(
   "click_rollups",
   {
