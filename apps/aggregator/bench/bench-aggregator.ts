@@ -59,6 +59,8 @@ const redis = createRedis(redisServer.url);
 /** What the worker writes: emptied between runs so every run starts from the same state. */
 const AGGREGATOR_TABLES = [
   "click_rollups",
+  "click_rollups_hourly",
+  "ad_clicks_hourly",
   "consumer_checkpoints",
   "redis_outbox",
   "minute_status",
