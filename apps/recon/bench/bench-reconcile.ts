@@ -2,13 +2,20 @@
 // event time, Zipf over 2M ads, the generator's duplicates, late and malformed events) from a
 // fresh ad-clicks topic, as reconciliation reads it (its own consumer, RangeRecount over every
 // record), then the same records again from memory through the recount and through the live
-// operator alone, in the same process. Prints events/s of each and the machine's yardstick.
+// operator alone, in the same process. Last, the recount again while the live aggregator (the
+// real worker, as `npm start` runs it, into Postgres and Redis) consumes the same records on the
+// same machine: the recount keeps up when it reads them at least as fast as the live path counts
+// them. Prints events/s of each and the machine's yardstick.
+import { spawn } from "node:child_process";
 import { cpus, loadavg } from "node:os";
+import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { WORKER_ENV, WORKER_NODE_FLAGS } from "@adclicks/aggregator/runtime";
 import { ClickAggregator, MINUTE_MS, minuteOf, RangeRecount } from "@adclicks/core";
+import { createPool } from "@adclicks/db";
 import { ClickFactory, createRng, DEFAULT_TRAFFIC } from "@adclicks/generator";
 import { CompressionTypes, offsetsAtTime, readSpans } from "@adclicks/kafka";
-import { createTestEnv } from "@adclicks/test-utils";
+import { createTestEnv, waitFor } from "@adclicks/test-utils";
 import { z } from "zod";
 
 const flags = z
@@ -34,6 +41,7 @@ if (!parsed.success) {
 }
 const opts = parsed.data;
 const perMinute = opts["per-minute"];
+const AGGREGATOR_MAIN = fileURLToPath(new URL("../../aggregator/src/main.ts", import.meta.url));
 const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
 const seconds = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e9;
 
@@ -141,6 +149,46 @@ try {
   live.committed(live.plan(Date.now()));
   const liveS = seconds(t3);
 
+  // 3. The recount from Kafka again, while the live aggregator consumes the same records.
+  const pool = createPool(env.databaseUrl, 1);
+  const consumed = async () =>
+    Number(
+      (await pool.query<{ n: number | null }>("select sum(next_offset)::bigint as n from consumer_checkpoints")).rows[0]
+        ?.n ?? 0,
+    );
+  const worker = spawn(process.execPath, [...WORKER_NODE_FLAGS, "--import", "tsx", AGGREGATOR_MAIN], {
+    env: env.childEnv({ ...WORKER_ENV, AGGREGATOR_GROUP: "bench-live", METRICS_PORT: "0", LOG_LEVEL: "warn" }),
+    stdio: ["ignore", "inherit", "inherit"],
+  });
+  const killWorker = () => worker.kill("SIGKILL");
+  process.once("exit", killWorker);
+  // The recount starts once the worker counts (its start-up and group join are not the race).
+  await waitFor("the live aggregator's first checkpoint", async () => (await consumed()) > 0, {
+    timeoutMs: 120_000,
+    intervalMs: 100,
+  });
+  const liveStartedMs = Date.now();
+  const liveAtStart = await consumed();
+  const beside = new RangeRecount(range, {});
+  for (const s of spans) beside.startPartition(s.partition);
+  const t4 = process.hrtime.bigint();
+  await readSpans(env.kafka, env.topics.clicks, spans, (p, records) => {
+    for (const r of records) beside.feed(p, r.offset, r.value, r.timestampMs);
+  });
+  const besideS = seconds(t4);
+  const liveDuring = ((await consumed()) - liveAtStart) / besideS;
+  if (beside.result().size !== cells)
+    throw new Error(`the recount beside the aggregator found ${beside.result().size} cells, not ${cells}`);
+  await waitFor("the live aggregator to consume every click", async () => (await consumed()) >= opts.events, {
+    timeoutMs: 30 * 60_000,
+    intervalMs: 200,
+  });
+  const liveRate = (opts.events - liveAtStart) / ((Date.now() - liveStartedMs) / 1000);
+  worker.kill("SIGTERM");
+  await new Promise((r) => worker.once("exit", r));
+  process.off("exit", killWorker);
+  await pool.end();
+
   const yardstick = parseRate(sample);
   const n = stats.records;
   console.log(
@@ -150,6 +198,11 @@ try {
       `  from Kafka (reconciliation as it runs):  ${fmt(n / kafkaS)} events/s (${kafkaS.toFixed(1)} s; an hour would take ${fmt((60 * perMinute) / (n / kafkaS) / 60)} min)`,
       `  from memory, recount:                    ${fmt(n / memoryS)} events/s`,
       `  from memory, live operator alone:        ${fmt(n / liveS)} events/s`,
+      `  beside the live aggregator (same records, same machine):`,
+      `    recount from Kafka                      ${fmt(n / besideS)} events/s (${besideS.toFixed(1)} s)`,
+      `    live aggregator, during the recount     ${fmt(liveDuring)} events/s into Postgres`,
+      `    live aggregator, start to last click    ${fmt(liveRate)} events/s into Postgres`,
+      `    keeps up (recount ≥ live):              ${n / besideS >= liveRate ? "yes" : "NO"}`,
       `  yardstick: JSON.parse of a click ${fmt(yardstick)}/s on one core; ${cpus().length} cores, load ${loadavg()
         .map((l) => l.toFixed(1))
         .join(" ")}`,
