@@ -16,6 +16,7 @@ import {
   type QueryDeps,
   type QuerySource,
   type ResolvedRange,
+  resolveRange,
   stepOf,
   type TimeRange,
 } from "@adclicks/db/queries";
@@ -94,24 +95,31 @@ export async function getOverview(
 ) {
   const scope = scopeOf(viewer);
   const filter = toFilter(input);
-  // The top N resolves the range (the live windows' head for a recent "last M minutes"); every
-  // other panel then counts exactly that interval, so the numbers on screen add up.
-  const top = await getPopularAds(deps, { n: input.count, range: dashboardTimeRange(input, nowMs), filter, scope });
-  const range: ResolvedRange = { fromMs: top.fromMs, toMs: top.toMs };
+  // One clock for every panel, so they all count the same interval and the numbers on screen add
+  // up. The range is the clock's, so the panels that do not need the top N start with it.
+  const at: QueryDeps = { ...deps, now: () => nowMs };
+  const timeRange = dashboardTimeRange(input, nowMs);
+  const range = resolveRange(timeRange, nowMs);
   const granularity = chooseGranularity(range.fromMs, range.toMs);
   const step = stepOf(granularity);
   const prev = previousRange(range);
-  const topIds = top.ads.map((a) => a.adId);
-  const [series, previous, spark, prevByAd, late, catalog, verified] = await Promise.all([
-    getScopeSeries(deps, { range, granularity, filter, scope }),
-    getScopeSeries(deps, { range: prev, granularity: "hour", filter, scope }),
-    topIds.length > 0
-      ? getClickSeries(deps, { adIds: topIds, range: { kind: "between", ...range }, granularity, filter })
-      : null,
-    getAdTotals(deps, { adIds: topIds, range: prev, filter }),
-    getLateCorrections(deps, { range, ads: { scope }, country: filter.country }),
-    getAdsById(deps, topIds),
-    cachedVerifiedThrough(deps.db),
+  const ofTop = getPopularAds(at, { n: input.count, range: timeRange, filter, scope }).then(async (top) => {
+    const topIds = top.ads.map((a) => a.adId);
+    const [spark, prevByAd, catalog] = await Promise.all([
+      topIds.length > 0
+        ? getClickSeries(at, { adIds: topIds, range: { kind: "between", ...range }, granularity, filter })
+        : null,
+      getAdTotals(at, { adIds: topIds, range: prev, filter }),
+      getAdsById(at, topIds),
+    ]);
+    return { top, spark, prevByAd, catalog };
+  });
+  const [{ top, spark, prevByAd, catalog }, series, previous, late, verified] = await Promise.all([
+    ofTop,
+    getScopeSeries(at, { range, granularity, filter, scope }),
+    getScopeSeries(at, { range: prev, granularity: "hour", filter, scope }),
+    getLateCorrections(at, { range, ads: { scope }, country: filter.country }),
+    cachedVerifiedThrough(at.db),
   ]);
   const sparkOf = new Map(spark?.series.map((s) => [s.adId, s.counts]) ?? []);
   return {

@@ -5,7 +5,7 @@
 import { sql } from "drizzle-orm";
 import { isFinal, planQuery } from "./plan-query";
 import { rollupSpan } from "./rollup-span";
-import { rawConditions, rollupConditions } from "./sql-fragments";
+import { bucketOf, rawConditions, rollupConditions } from "./sql-fragments";
 import { type ClickFilter, HOUR_MS, MINUTE_MS, type QueryDeps, QueryInputError, type TimeRange } from "./types";
 
 export type Granularity = "minute" | "hour";
@@ -53,15 +53,14 @@ export async function getClickSeries(deps: QueryDeps, input: ClickSeriesInput): 
   if (granularity === "minute" && (toMs - fromMs) / MINUTE_MS > MAX_MINUTE_BUCKETS) {
     throw new QueryInputError("granularity", "minute buckets cover at most 1440 minutes: use hour");
   }
-  const unit = granularity === "minute" ? sql.raw("'minute'") : sql.raw("'hour'");
   const query =
     plan.source === "raw"
-      ? sql`select ad_id, date_trunc(${unit}, ts, 'UTC') as bucket, count(*)::bigint as n from raw_clicks
+      ? sql`select ad_id, ${bucketOf(sql`ts`, granularity)} as bucket, count(*)::bigint as n from raw_clicks
             where ${rawConditions(plan.range, filter, { adIds })} group by 1, 2`
       : granularity === "hour"
-        ? sql`select ad_id, date_trunc('hour', t, 'UTC') as bucket, sum(clicks)::bigint as n
+        ? sql`select ad_id, ${bucketOf(sql`t`, "hour")} as bucket, sum(clicks)::bigint as n
                 from ${rollupSpan(plan.range, filter, { adIds })} group by 1, 2`
-        : sql`select ad_id, date_trunc('minute', minute, 'UTC') as bucket, sum(clicks)::bigint as n from click_rollups
+        : sql`select ad_id, minute as bucket, sum(clicks)::bigint as n from click_rollups
                 where ${rollupConditions(plan.range, filter, { adIds })} group by 1, 2`;
   const res = await deps.db.execute<{ ad_id: string; bucket: Date; n: number }>(query);
 

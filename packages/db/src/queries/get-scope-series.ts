@@ -4,7 +4,7 @@
 import { sql } from "drizzle-orm";
 import type { Granularity } from "./get-click-series";
 import { rollupSpan } from "./rollup-span";
-import { rawConditions, rollupConditions } from "./sql-fragments";
+import { bucketOf, rawConditions, rollupConditions } from "./sql-fragments";
 import {
   type AdScope,
   type ClickFilter,
@@ -40,14 +40,14 @@ export function bucketStarts(range: ResolvedRange, step: number): number[] {
 
 export async function getScopeSeries(deps: Pick<QueryDeps, "db">, input: ScopeSeriesInput): Promise<ScopeSeries> {
   const { range, filter, scope } = input;
-  const unit = sql.raw(input.granularity === "minute" ? "'minute'" : "'hour'");
+  // Rollup minutes are minute-aligned already: grouped as they are.
   const query = hasRawFilter(filter)
-    ? sql`select date_trunc(${unit}, ts, 'UTC') as bucket, count(*)::bigint as n from raw_clicks
+    ? sql`select ${bucketOf(sql`ts`, input.granularity)} as bucket, count(*)::bigint as n from raw_clicks
           where ${rawConditions(range, filter, { scope })} group by 1`
     : input.granularity === "hour"
-      ? sql`select date_trunc('hour', t, 'UTC') as bucket, sum(clicks)::bigint as n
+      ? sql`select ${bucketOf(sql`t`, "hour")} as bucket, sum(clicks)::bigint as n
               from ${rollupSpan(range, filter, { scope })} group by 1`
-      : sql`select date_trunc('minute', minute, 'UTC') as bucket, sum(clicks)::bigint as n from click_rollups
+      : sql`select minute as bucket, sum(clicks)::bigint as n from click_rollups
               where ${rollupConditions(range, filter, { scope })} group by 1`;
   const res = await deps.db.execute<{ bucket: Date; n: number }>(query);
   const step = stepOf(input.granularity);

@@ -113,6 +113,18 @@ export function alignedRange(fromMs: number, toMs: number): ResolvedRange {
   return { fromMs: floorMinute(fromMs), toMs: floorMinute(toMs) };
 }
 
+/** The interval a range stands for at a time: what planQuery (and so every query) counts. */
+export function resolveRange(range: TimeRange, nowMs: number): ResolvedRange {
+  if (range.kind === "between") return alignedRange(range.fromMs, range.toMs);
+  if (!(Number.isInteger(range.minutes) && range.minutes >= 1)) {
+    throw new QueryInputError("minutes", "must be a whole number of minutes ≥ 1");
+  }
+  if (range.minutes > MAX_WINDOW_MINUTES) {
+    throw new QueryInputError("minutes", `must be at most ${MAX_WINDOW_MINUTES}`);
+  }
+  return lastMinutesRange(floorMinute(nowMs), range.minutes);
+}
+
 /**
  * asOf as of the clock: never in the future. Minutes marked final ahead of the clock (by a
  * version before the watermark followed it, or another writer's clock) are not complete yet.
@@ -132,16 +144,9 @@ export async function planQuery<T = never>(
   filter: ClickFilter,
   opts: { live?: LiveRead<T> } = {},
 ): Promise<PlanOf<T>> {
-  if (range.kind === "last" && !(Number.isInteger(range.minutes) && range.minutes >= 1)) {
-    throw new QueryInputError("minutes", "must be a whole number of minutes ≥ 1");
-  }
-  if (range.kind === "last" && range.minutes > MAX_WINDOW_MINUTES) {
-    throw new QueryInputError("minutes", `must be at most ${MAX_WINDOW_MINUTES}`);
-  }
   const nowMs = deps.now();
   const endMs = floorMinute(nowMs);
-  const resolved =
-    range.kind === "between" ? alignedRange(range.fromMs, range.toMs) : lastMinutesRange(endMs, range.minutes);
+  const resolved = resolveRange(range, nowMs);
   const source = hasRawFilter(filter) ? "raw" : "rollups";
   const read =
     range.kind === "last" && opts.live && deps.live && !hasRawFilter(filter)

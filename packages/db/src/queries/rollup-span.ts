@@ -105,7 +105,7 @@ export function edgeBranches(split: HourSplit, filter: ClickFilter, opts: SpanOp
 
 /**
  * The rollup rows of a range as a derived table `r(ad_id, t, clicks[, country])`: `t` is the
- * hour of an hourly row or the minute of a minute row (date_trunc('hour', t) is the hour of both).
+ * hour of an hourly row or the minute of a minute row (its hour bucket is the hour of both).
  * An edge of more than half its hour is its hour's row plus negated minute rows of the rest of
  * that hour (edgeBranches), so sum it, or bucket it by hour, never by minute.
  * Filtered by country, ad ids and scope; ip / user_id filters are the raw archive's (not here).

@@ -3,7 +3,7 @@
 // memory whole). Rollups answer it; the raw archive does with an ip / user_id filter.
 import { sql } from "drizzle-orm";
 import type { Db } from "../client";
-import { rawConditions, rollupConditions, scopeCondition, textArray } from "./sql-fragments";
+import { bucketOf, rawConditions, rollupConditions, scopeCondition, textArray } from "./sql-fragments";
 import { streamQuery } from "./stream-query";
 import { type AdScope, type ClickFilter, hasRawFilter, type ResolvedRange } from "./types";
 
@@ -25,7 +25,7 @@ export async function* streamClickRows(db: Db, input: ClickRowsInput): AsyncGene
   const { range, filter } = input;
   const opts = "adIds" in input.ads ? { adIds: input.ads.adIds } : { scope: input.ads.scope };
   const counts = hasRawFilter(filter)
-    ? sql`select date_trunc('minute', ts, 'UTC') as minute, ad_id, count(*)::bigint as n from raw_clicks
+    ? sql`select ${bucketOf(sql`ts`, "minute")} as minute, ad_id, count(*)::bigint as n from raw_clicks
           where ${rawConditions(range, filter, opts)} group by 1, 2`
     : sql`select minute, ad_id, sum(clicks)::bigint as n from click_rollups
           where ${rollupConditions(range, filter, opts)} group by 1, 2 having sum(clicks) > 0`;
