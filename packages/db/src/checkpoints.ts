@@ -97,37 +97,36 @@ export interface CommitResult {
   checkpoints: Map<number, StoredCheckpoint>;
 }
 
-const UPSERT_ROLLUPS = `
-  insert into click_rollups (ad_id, minute, country, clicks)
-  select a, to_timestamp(m / 1000.0), c, n
-    from unnest($1::text[], $2::bigint[], $3::text[], $4::bigint[]) as u(a, m, c, n)
-  on conflict (ad_id, minute, country) do update set clicks = click_rollups.clicks + excluded.clicks`;
-
-// The same cells summed by hour (one row per key: an upsert must not touch a row twice), sorted
-// like the cells so concurrent checkpoints lock the hourly rows in one order too.
-const UPSERT_HOURLY = `
-  insert into click_rollups_hourly (ad_id, hour, country, clicks)
-  select a, to_timestamp((m / 3600000) * 3600), c, sum(n)
-    from unnest($1::text[], $2::bigint[], $3::text[], $4::bigint[]) as u(a, m, c, n)
-   group by m / 3600000, c, a order by m / 3600000, c collate "C", a collate "C"
-  on conflict (ad_id, hour, country) do update set clicks = click_rollups_hourly.clicks + excluded.clicks`;
-
-const UPSERT_AD_HOURLY = `
-  insert into ad_clicks_hourly (ad_id, hour, clicks)
-  select a, to_timestamp((m / 3600000) * 3600), sum(n)
-    from unnest($1::text[], $2::bigint[], $3::text[], $4::bigint[]) as u(a, m, c, n)
-   group by m / 3600000, a order by m / 3600000, a collate "C"
-  on conflict (ad_id, hour) do update set clicks = ad_clicks_hourly.clicks + excluded.clicks`;
-
 /**
  * Adds rollup increments to the minute rollups and to their hourly sums, in the caller's
  * transaction: every path that changes click_rollups goes through here (late corrections too),
- * so the hourly tables stay exactly the minute rollups summed by hour.
+ * so the hourly tables stay exactly the minute rollups summed by hour. One statement: the cells
+ * cross the wire and are parsed once, not once per table.
+ *
+ * The hourly sums have one row per key (an upsert must not touch a row twice) and are sorted
+ * like the cells, so concurrent checkpoints lock each table's rows in one order. The statement's
+ * parts always run in the same order (the outer insert, then the CTEs), so the tables are too.
  */
+const ADD_ROLLUPS = `
+  with u as materialized (
+    select a, m, c, n from unnest($1::text[], $2::bigint[], $3::text[], $4::bigint[]) as u(a, m, c, n)
+  ), minutes as (
+    insert into click_rollups (ad_id, minute, country, clicks)
+    select a, to_timestamp(m / 1000.0), c, n from u
+    on conflict (ad_id, minute, country) do update set clicks = click_rollups.clicks + excluded.clicks
+  ), hours as (
+    insert into click_rollups_hourly (ad_id, hour, country, clicks)
+    select a, to_timestamp((m / 3600000) * 3600), c, sum(n) from u
+     group by m / 3600000, c, a order by m / 3600000, c collate "C", a collate "C"
+    on conflict (ad_id, hour, country) do update set clicks = click_rollups_hourly.clicks + excluded.clicks
+  )
+  insert into ad_clicks_hourly (ad_id, hour, clicks)
+  select a, to_timestamp((m / 3600000) * 3600), sum(n) from u
+   group by m / 3600000, a order by m / 3600000, a collate "C"
+  on conflict (ad_id, hour) do update set clicks = ad_clicks_hourly.clicks + excluded.clicks`;
+
 async function addRollups(client: pg.PoolClient, literals: [string, string, string, string]): Promise<void> {
-  await client.query(UPSERT_ROLLUPS, literals);
-  await client.query(UPSERT_HOURLY, literals);
-  await client.query(UPSERT_AD_HOURLY, literals);
+  await client.query(ADD_ROLLUPS, literals);
 }
 
 // Cells whose minute is already final are corrections: recorded, and the minute republished.
