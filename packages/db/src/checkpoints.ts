@@ -104,8 +104,9 @@ export interface CommitResult {
  * cross the wire and are parsed once, not once per table.
  *
  * The hourly sums have one row per key (an upsert must not touch a row twice) and are sorted
- * like the cells, so concurrent checkpoints lock each table's rows in one order. The statement's
- * parts always run in the same order (the outer insert, then the CTEs), so the tables are too.
+ * like the cells, so concurrent checkpoints lock each table's rows in one order. Postgres does not
+ * promise an order between a statement's parts, but one plan runs them in one (the outer insert,
+ * then the CTEs); were two checkpoints ever to deadlock, Postgres aborts one and it is retried.
  */
 const ADD_ROLLUPS = `
   with u as materialized (
