@@ -45,6 +45,13 @@ const AGGREGATOR_MAIN = fileURLToPath(new URL("../../aggregator/src/main.ts", im
 const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
 const seconds = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e9;
 
+/** Heap and array buffers in use after a full collection (the script runs with --expose-gc). */
+function heapAfterGc(): number {
+  (globalThis as { gc?: () => void }).gc?.();
+  const m = process.memoryUsage();
+  return m.heapUsed + m.arrayBuffers;
+}
+
 /** Clicks JSON.parse reads per second on one core: the yardstick bench:aggregator prints too. */
 function parseRate(line: string): number {
   const count = 1_000_000;
@@ -169,6 +176,7 @@ try {
   });
   const liveStartedMs = Date.now();
   const liveAtStart = await consumed();
+  const heapBefore = heapAfterGc();
   const beside = new RangeRecount(range, {});
   for (const s of spans) beside.startPartition(s.partition);
   const t4 = process.hrtime.bigint();
@@ -176,6 +184,9 @@ try {
     for (const r of records) beside.feed(p, r.offset, r.value, r.timestampMs);
   });
   const besideS = seconds(t4);
+  beside.result();
+  // What one recount holds: its operator (dedup ids) and the range's cells.
+  const recountBytes = heapAfterGc() - heapBefore;
   const liveDuring = ((await consumed()) - liveAtStart) / besideS;
   if (beside.result().size !== cells)
     throw new Error(`the recount beside the aggregator found ${beside.result().size} cells, not ${cells}`);
@@ -203,6 +214,7 @@ try {
       `    live aggregator, during the recount     ${fmt(liveDuring)} events/s into Postgres`,
       `    live aggregator, start to last click    ${fmt(liveRate)} events/s into Postgres`,
       `    keeps up (recount ≥ live):              ${n / besideS >= liveRate ? "yes" : "NO"}`,
+      `  one recount's memory: ${fmt(recountBytes / 1048576)} MB for ${fmt(cells)} cells and ${fmt(n)} records (an hour of book-scale traffic: about ${(((recountBytes / n) * 60 * perMinute) / 1073741824).toFixed(1)} GB at the same cells per click)`,
       `  yardstick: JSON.parse of a click ${fmt(yardstick)}/s on one core; ${cpus().length} cores, load ${loadavg()
         .map((l) => l.toFixed(1))
         .join(" ")}`,
