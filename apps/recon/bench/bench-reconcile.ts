@@ -24,6 +24,7 @@ const flags = z
     ads: z.coerce.number().int().min(1, "--ads must be positive").default(2_000_000),
     partitions: z.coerce.number().int().min(1).max(64, "--partitions must be at most 64").default(12),
     "per-minute": z.coerce.number().int().min(1_000).default(600_000),
+    "skip-memory": z.boolean().default(false),
   })
   .strict();
 const { values } = parseArgs({
@@ -32,6 +33,8 @@ const { values } = parseArgs({
     ads: { type: "string" },
     partitions: { type: "string" },
     "per-minute": { type: "string" },
+    // Phase 2 keeps every record in memory: too much for an hour of book-scale traffic.
+    "skip-memory": { type: "boolean" },
   },
 });
 const parsed = flags.safeParse(values);
@@ -41,6 +44,7 @@ if (!parsed.success) {
 }
 const opts = parsed.data;
 const perMinute = opts["per-minute"];
+const inMemoryPhase = !opts["skip-memory"];
 const AGGREGATOR_MAIN = fileURLToPath(new URL("../../aggregator/src/main.ts", import.meta.url));
 const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
 const seconds = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e9;
@@ -108,53 +112,59 @@ try {
     from: starts.get(e.partition)?.offset ?? 0,
     to: Number(e.high),
   }));
-  const fromKafka = new RangeRecount(range, {});
-  const kept = new Map<number, { offsets: number[]; times: number[]; values: (Buffer | null)[] }>();
-  for (const s of spans) {
-    fromKafka.startPartition(s.partition);
-    kept.set(s.partition, { offsets: [], times: [], values: [] });
-  }
-  const t1 = process.hrtime.bigint();
-  await readSpans(env.kafka, env.topics.clicks, spans, (p, records) => {
-    const k = kept.get(p)!;
-    for (const r of records) {
-      fromKafka.feed(p, r.offset, r.value, r.timestampMs);
-      k.offsets.push(r.offset);
-      k.times.push(r.timestampMs);
-      k.values.push(r.value);
+  // Phases 1 and 2 in a function: what they hold is garbage before phase 3 measures its memory.
+  const alone = async () => {
+    const fromKafka = new RangeRecount(range, {});
+    const kept = new Map<number, { offsets: number[]; times: number[]; values: (Buffer | null)[] }>();
+    for (const s of spans) {
+      fromKafka.startPartition(s.partition);
+      kept.set(s.partition, { offsets: [], times: [], values: [] });
     }
-  });
-  const kafkaS = seconds(t1);
-  const cells = fromKafka.result().size;
-  const stats = fromKafka.summary();
+    const t1 = process.hrtime.bigint();
+    await readSpans(env.kafka, env.topics.clicks, spans, (p, records) => {
+      const k = kept.get(p)!;
+      for (const r of records) {
+        fromKafka.feed(p, r.offset, r.value, r.timestampMs);
+        if (!inMemoryPhase) continue;
+        k.offsets.push(r.offset);
+        k.times.push(r.timestampMs);
+        k.values.push(r.value);
+      }
+    });
+    const kafkaS = seconds(t1);
+    const cells = fromKafka.result().size;
+    const stats = fromKafka.summary();
+    if (!inMemoryPhase) return { kafkaS, cells, stats };
 
-  // 2. The same records from memory: the recount's own cost, then the live operator's alone.
-  const inMemory = new RangeRecount(range, {});
-  const t2 = process.hrtime.bigint();
-  for (const [p, k] of kept) {
-    inMemory.startPartition(p);
-    for (let i = 0; i < k.offsets.length; i++) inMemory.feed(p, k.offsets[i]!, k.values[i]!, k.times[i]!);
-  }
-  const memory = inMemory.result();
-  const memoryS = seconds(t2);
-  if (memory.size !== cells) throw new Error(`the two recounts differ: ${memory.size} cells against ${cells}`);
+    // 2. The same records from memory: the recount's own cost, then the live operator's alone.
+    const inMemory = new RangeRecount(range, {});
+    const t2 = process.hrtime.bigint();
+    for (const [p, k] of kept) {
+      inMemory.startPartition(p);
+      for (let i = 0; i < k.offsets.length; i++) inMemory.feed(p, k.offsets[i]!, k.values[i]!, k.times[i]!);
+    }
+    const memory = inMemory.result();
+    const memoryS = seconds(t2);
+    if (memory.size !== cells) throw new Error(`the two recounts differ: ${memory.size} cells against ${cells}`);
 
-  const live = new ClickAggregator({});
-  const t3 = process.hrtime.bigint();
-  let sinceCheckpoint = 0;
-  for (const [p, k] of kept) {
-    live.assign(p, undefined, k.times[0] ?? 0);
-    for (let i = 0; i < k.offsets.length; i++) {
-      live.process(p, k.offsets[i]!, k.values[i]!, k.times[i]!, k.times[i]!);
-      // The worker plans a checkpoint every second: 10,000 clicks at the book's rate.
-      if (++sinceCheckpoint === 10_000) {
-        sinceCheckpoint = 0;
-        live.committed(live.plan(k.times[i]!));
+    const live = new ClickAggregator({});
+    const t3 = process.hrtime.bigint();
+    let sinceCheckpoint = 0;
+    for (const [p, k] of kept) {
+      live.assign(p, undefined, k.times[0] ?? 0);
+      for (let i = 0; i < k.offsets.length; i++) {
+        live.process(p, k.offsets[i]!, k.values[i]!, k.times[i]!, k.times[i]!);
+        // The worker plans a checkpoint every second: 10,000 clicks at the book's rate.
+        if (++sinceCheckpoint === 10_000) {
+          sinceCheckpoint = 0;
+          live.committed(live.plan(k.times[i]!));
+        }
       }
     }
-  }
-  live.committed(live.plan(Date.now()));
-  const liveS = seconds(t3);
+    live.committed(live.plan(Date.now()));
+    return { kafkaS, cells, stats, memoryS, liveS: seconds(t3) };
+  };
+  const { kafkaS, cells, stats, memoryS, liveS } = await alone();
 
   // 3. The recount from Kafka again, while the live aggregator consumes the same records.
   const pool = createPool(env.databaseUrl, 1);
@@ -207,8 +217,9 @@ try {
       `recount of ${fmt(n)} clicks (${(n / perMinute).toFixed(1)} min of book-scale traffic, ${fmt(opts.ads)} ads, ${opts.partitions} partitions); an hour is ${fmt(60 * perMinute)}`,
       `  decisions: ${JSON.stringify(stats)}; ${fmt(cells)} cells in the range`,
       `  from Kafka (reconciliation as it runs):  ${fmt(n / kafkaS)} events/s (${kafkaS.toFixed(1)} s; an hour would take ${fmt((60 * perMinute) / (n / kafkaS) / 60)} min)`,
-      `  from memory, recount:                    ${fmt(n / memoryS)} events/s`,
-      `  from memory, live operator alone:        ${fmt(n / liveS)} events/s`,
+      memoryS === undefined || liveS === undefined
+        ? "  from memory: skipped (--skip-memory)"
+        : `  from memory, recount:                    ${fmt(n / memoryS)} events/s\n  from memory, live operator alone:        ${fmt(n / liveS)} events/s`,
       `  beside the live aggregator (same records, same machine):`,
       `    recount from Kafka                      ${fmt(n / besideS)} events/s (${besideS.toFixed(1)} s)`,
       `    live aggregator, during the recount     ${fmt(liveDuring)} events/s into Postgres`,
