@@ -5,7 +5,8 @@
 // operator alone, in the same process. Last, the recount again while the live aggregator (the
 // real worker, as `npm start` runs it, into Postgres and Redis) consumes the same records on the
 // same machine: the recount keeps up when it reads them at least as fast as the live path counts
-// them. Prints events/s of each and the machine's yardstick.
+// them. Then a reconciliation, as the scheduled one runs, of what that aggregator wrote. Prints
+// events/s of each, memory, and the machine's yardstick.
 import { spawn } from "node:child_process";
 import { cpus, loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
@@ -15,6 +16,7 @@ import { ClickAggregator, MINUTE_MS, minuteOf, RangeRecount } from "@adclicks/co
 import { createPool } from "@adclicks/db";
 import { ClickFactory, createRng, DEFAULT_TRAFFIC } from "@adclicks/generator";
 import { CompressionTypes, offsetsAtTime, readSpans } from "@adclicks/kafka";
+import { recountRange } from "@adclicks/recon";
 import { createTestEnv, waitFor } from "@adclicks/test-utils";
 import { z } from "zod";
 
@@ -186,20 +188,23 @@ try {
   });
   const liveStartedMs = Date.now();
   const liveAtStart = await consumed();
-  const heapBefore = heapAfterGc();
-  const beside = new RangeRecount(range, {});
-  for (const s of spans) beside.startPartition(s.partition);
-  const t4 = process.hrtime.bigint();
-  await readSpans(env.kafka, env.topics.clicks, spans, (p, records) => {
-    for (const r of records) beside.feed(p, r.offset, r.value, r.timestampMs);
-  });
-  const besideS = seconds(t4);
-  beside.result();
-  // What one recount holds: its operator (dedup ids) and the range's cells.
-  const recountBytes = heapAfterGc() - heapBefore;
+  const recountBeside = async () => {
+    const heapBefore = heapAfterGc();
+    const beside = new RangeRecount(range, {});
+    for (const s of spans) beside.startPartition(s.partition);
+    const t4 = process.hrtime.bigint();
+    await readSpans(env.kafka, env.topics.clicks, spans, (p, records) => {
+      for (const r of records) beside.feed(p, r.offset, r.value, r.timestampMs);
+    });
+    const besideS = seconds(t4);
+    const besideCells = beside.result().size;
+    // What one recount holds: its operator (dedup ids) and the range's cells.
+    return { besideS, besideCells, recountBytes: heapAfterGc() - heapBefore };
+  };
+  const { besideS, besideCells, recountBytes } = await recountBeside();
   const liveDuring = ((await consumed()) - liveAtStart) / besideS;
-  if (beside.result().size !== cells)
-    throw new Error(`the recount beside the aggregator found ${beside.result().size} cells, not ${cells}`);
+  if (besideCells !== cells)
+    throw new Error(`the recount beside the aggregator found ${besideCells} cells, not ${cells}`);
   await waitFor("the live aggregator to consume every click", async () => (await consumed()) >= opts.events, {
     timeoutMs: 30 * 60_000,
     intervalMs: 200,
@@ -208,6 +213,35 @@ try {
   worker.kill("SIGTERM");
   await new Promise((r) => worker.once("exit", r));
   process.off("exit", killWorker);
+
+  // 4. A reconciliation as the scheduled one runs it (snapshot, recount, diff) of what the live
+  // aggregator wrote: a clean pipeline has no mismatch.
+  const reconPool = createPool(env.databaseUrl, 2);
+  const reconAdmin = env.kafka.admin();
+  await reconAdmin.connect();
+  const memBefore = heapAfterGc();
+  let memPeak = memBefore;
+  const sampler = setInterval(() => {
+    const m = process.memoryUsage();
+    memPeak = Math.max(memPeak, m.heapUsed + m.arrayBuffers);
+  }, 50);
+  const t5 = process.hrtime.bigint();
+  const recon = await recountRange(
+    {
+      pool: reconPool,
+      kafka: env.kafka,
+      admin: reconAdmin,
+      topic: env.topics.clicks,
+      group: "bench-live",
+      operator: {},
+    },
+    range,
+  );
+  const reconS = seconds(t5);
+  clearInterval(sampler);
+  const reconMismatches = recon.mismatches.length;
+  await reconAdmin.disconnect();
+  await reconPool.end();
   await pool.end();
 
   const yardstick = parseRate(sample);
@@ -225,13 +259,18 @@ try {
       `    live aggregator, during the recount     ${fmt(liveDuring)} events/s into Postgres`,
       `    live aggregator, start to last click    ${fmt(liveRate)} events/s into Postgres`,
       `    keeps up (recount ≥ live):              ${n / besideS >= liveRate ? "yes" : "NO"}`,
+      `  a reconciliation of the live aggregator's rollups (snapshot, recount, diff): ${reconS.toFixed(1)} s, ${fmt(recon.cells)} cells, ${reconMismatches} mismatches (a clean pipeline has none); memory peak ${fmt((memPeak - memBefore) / 1048576)} MB above its start`,
       `  one recount's memory: ${fmt(recountBytes / 1048576)} MB for ${fmt(cells)} cells and ${fmt(n)} records (an hour of book-scale traffic: about ${(((recountBytes / n) * 60 * perMinute) / 1073741824).toFixed(1)} GB at the same cells per click)`,
       `  yardstick: JSON.parse of a click ${fmt(yardstick)}/s on one core; ${cpus().length} cores, load ${loadavg()
         .map((l) => l.toFixed(1))
         .join(" ")}`,
     ].join("\n"),
   );
+  if (reconMismatches > 0) {
+    console.error("the reconciliation of a clean pipeline found mismatches, first ones:", recon.mismatches.slice(0, 5));
+    process.exitCode = 1;
+  }
 } finally {
   await env.cleanup();
 }
-process.exit(0);
+process.exit();
