@@ -28,6 +28,11 @@ export class MinuteCounts {
     this.total += clicks;
   }
 
+  /** A cell's clicks, or undefined when it was never added. */
+  get(minute: number, country: string, adId: string): number | undefined {
+    return this.cells.get(minute)?.get(country)?.get(adId);
+  }
+
   /** Clicks added since the last clear. */
   get clicks(): number {
     return this.total;
