@@ -114,26 +114,38 @@ try {
     from: starts.get(e.partition)?.offset ?? 0,
     to: Number(e.high),
   }));
-  // Phases 1 and 2 in a function: what they hold is garbage before phase 3 measures its memory.
-  const alone = async () => {
-    const fromKafka = new RangeRecount(range, {});
-    const kept = new Map<number, { offsets: number[]; times: number[]; values: (Buffer | null)[] }>();
-    for (const s of spans) {
-      fromKafka.startPartition(s.partition);
-      kept.set(s.partition, { offsets: [], times: [], values: [] });
-    }
-    const t1 = process.hrtime.bigint();
+  /** One recount of every span from Kafka, as reconciliation reads it; `keep` sees each record. */
+  const recountFromKafka = async (keep?: (p: number, offset: number, timeMs: number, value: Buffer | null) => void) => {
+    const rc = new RangeRecount(range, {});
+    for (const s of spans) rc.startPartition(s.partition);
+    const t0 = process.hrtime.bigint();
     await readSpans(env.kafka, env.topics.clicks, spans, (p, records) => {
-      const k = kept.get(p)!;
       for (const r of records) {
-        fromKafka.feed(p, r.offset, r.value, r.timestampMs);
-        if (!inMemoryPhase) continue;
-        k.offsets.push(r.offset);
-        k.times.push(r.timestampMs);
-        k.values.push(r.value);
+        rc.feed(p, r.offset, r.value, r.timestampMs);
+        keep?.(p, r.offset, r.timestampMs, r.value);
       }
     });
-    const kafkaS = seconds(t1);
+    return { rc, s: seconds(t0) };
+  };
+
+  // Phases 1 and 2 in a function: what they hold is garbage before phase 3 measures its memory.
+  const alone = async () => {
+    const kept = new Map(
+      spans.map((s) => [
+        s.partition,
+        { offsets: [] as number[], times: [] as number[], values: [] as (Buffer | null)[] },
+      ]),
+    );
+    const { rc: fromKafka, s: kafkaS } = await recountFromKafka(
+      inMemoryPhase
+        ? (p, offset, timeMs, value) => {
+            const k = kept.get(p)!;
+            k.offsets.push(offset);
+            k.times.push(timeMs);
+            k.values.push(value);
+          }
+        : undefined,
+    );
     const cells = fromKafka.result().size;
     const stats = fromKafka.summary();
     if (!inMemoryPhase) return { kafkaS, cells, stats };
@@ -190,13 +202,7 @@ try {
   const liveAtStart = await consumed();
   const recountBeside = async () => {
     const heapBefore = heapAfterGc();
-    const beside = new RangeRecount(range, {});
-    for (const s of spans) beside.startPartition(s.partition);
-    const t4 = process.hrtime.bigint();
-    await readSpans(env.kafka, env.topics.clicks, spans, (p, records) => {
-      for (const r of records) beside.feed(p, r.offset, r.value, r.timestampMs);
-    });
-    const besideS = seconds(t4);
+    const { rc: beside, s: besideS } = await recountFromKafka();
     const besideCells = beside.result().size;
     // What one recount holds: its operator (dedup ids) and the range's cells.
     return { besideS, besideCells, recountBytes: heapAfterGc() - heapBefore };
