@@ -15,6 +15,7 @@ import { createApiKey } from "@adclicks/db/queries";
 import { ensureRawPartitions, markMinutesFinal } from "@adclicks/db/testing";
 import { createRedis, deriveLiveSets, keptBucketOf, MINUTES_KEPT, type Redis, redisKeys } from "@adclicks/live";
 import { yardstickLine } from "@adclicks/test-utils";
+import { loadBookDay, missingMinuteHours } from "./book-day";
 import { BENCH_REDIS_PREFIX, benchDatabaseUrl, benchEnv, redisUrl, webServerEnv } from "./env";
 import { insertZipfRollups, OTHER_COUNTRIES } from "./zipf-rollups";
 
@@ -351,6 +352,9 @@ async function measure(
   return { p50: percentile(latencies, 50), p99: percentile(latencies, 99), errors, rps: latencies.length / elapsed };
 }
 
+const bookDay = benchEnv.BENCH_DAY_SCALE === "book";
+const longOnly = benchEnv.BENCH_LONG_ONLY || bookDay;
+
 async function main(): Promise<void> {
   const headMs = Math.floor(Date.now() / MINUTE) * MINUTE;
   const dbUrl = benchDatabaseUrl();
@@ -365,8 +369,10 @@ async function main(): Promise<void> {
   let agent: http.Agent | undefined;
   try {
     let t0 = performance.now();
-    if (benchEnv.BENCH_LONG_ONLY) {
-      log("BENCH_LONG_ONLY=1: no live windows loaded, only the long-window queries measured");
+    if (longOnly) {
+      log(
+        `${bookDay ? "BENCH_DAY_SCALE=book" : "BENCH_LONG_ONLY=1"}: no live windows loaded, only the long-window queries measured`,
+      );
     } else {
       const sizes = await loadRedis(redis, headMs);
       log(
@@ -375,7 +381,21 @@ async function main(): Promise<void> {
       const perMinute = (n: number) => Math.round(n / LOADED_MINUTES).toLocaleString("en-US");
       log(`  ${LOADED_MINUTES} minute sets, ${perMinute(sizes.all)} ads each (${perMinute(sizes.us)} in the US sets)`);
     }
-    if (!benchEnv.BENCH_SKIP_LOAD) {
+    if (bookDay && !benchEnv.BENCH_SKIP_LOAD) {
+      t0 = performance.now();
+      log("a day at the book's rate: hourly rows for every hour the windows reach, minute rows for their edge hours");
+      const day = await loadBookDay(db, {
+        ads: benchEnv.BENCH_ADS,
+        clicksPerMinute: benchEnv.BENCH_CLICKS_PER_MINUTE,
+        aheadMinutes: benchEnv.BENCH_DAY_AHEAD_MINUTES,
+        minutesAheadMinutes: 20,
+        log,
+      });
+      const fmt = (n: number) => n.toLocaleString("en-US");
+      log(
+        `loaded in ${secs(t0)}: ${fmt(day.minuteRows)} minute rollup rows, ${fmt(day.hourlyRows)} hourly (ad, hour, country), ${fmt(day.adHourRows)} (ad, hour)`,
+      );
+    } else if (!benchEnv.BENCH_SKIP_LOAD) {
       t0 = performance.now();
       const pg = await loadPostgres(db, headMs);
       log(
@@ -393,6 +413,14 @@ async function main(): Promise<void> {
       const res = await db.$client.query("select max(minute) as m from click_rollups");
       const m = (res.rows[0] as { m: Date | null }).m;
       if (m) await redis.hset(redisKeys(BENCH_REDIS_PREFIX).meta, "head", String(m.getTime()));
+    }
+    if (bookDay) {
+      const missing = await missingMinuteHours(db, 15);
+      if (missing.length > 0) {
+        throw new Error(
+          `the long windows of the next 15 minutes read minute rows of ${missing.join(", ")}, which were not loaded (the load is older than that): run again without BENCH_SKIP_LOAD`,
+        );
+      }
     }
     await loadCatalog(db);
     const { key } = await createApiKey(db, { name: "bench", scope: { kind: "all" }, rateLimitPerMinute: 100_000_000 });
@@ -523,7 +551,7 @@ async function main(): Promise<void> {
     );
     let failed = 0;
     const long = /M=(180|1440)/;
-    for (const s of scenarios.filter((x) => !benchEnv.BENCH_LONG_ONLY || long.test(x.name))) {
+    for (const s of scenarios.filter((x) => !longOnly || long.test(x.name))) {
       const r = await measure(s, s.scoped ? scoped.key : key, get);
       const verdict = Number.isNaN(s.targetMs)
         ? "(info)"

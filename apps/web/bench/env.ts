@@ -35,6 +35,15 @@ export const benchEnv = z
       .enum(["0", "1"], { error: "BENCH_LONG_ONLY must be 0 or 1" })
       .default("0")
       .transform((v) => v === "1"),
+    /**
+     * `book`: the day before at the book's rate (600k clicks/min, every hour of it), the long
+     * windows only. Minute rows of a day at that rate (~490M) would not fit this disk, so only
+     * the hours the long windows read minutes of are loaded as minutes; every hour has its hourly
+     * rows. Implies BENCH_LONG_ONLY=1.
+     */
+    BENCH_DAY_SCALE: z.enum(["low", "book"], { error: "BENCH_DAY_SCALE must be low or book" }).default("low"),
+    /** With BENCH_DAY_SCALE=book: the hourly rows cover windows ending up to this many minutes after the load starts. */
+    BENCH_DAY_AHEAD_MINUTES: int("BENCH_DAY_AHEAD_MINUTES", 60),
     /** Reuse the data of a previous run (same database and Redis prefix) instead of reloading. */
     BENCH_SKIP_LOAD: z
       .enum(["0", "1"], { error: "BENCH_SKIP_LOAD must be 0 or 1" })
