@@ -1,10 +1,11 @@
 // bench:query's day at the book's rate (BENCH_DAY_SCALE=book): 600k clicks a minute over 2M ads
 // for every hour the 180- and 1,440-minute windows reach. A day of minute rows at that rate
-// (~490M) does not fit this disk, and the long windows read minutes only in their edge hours, so
-// only those hours get minute rows; every hour gets its hourly rows. One hour of traffic is
-// generated (every click drawn, grouped per ad, minute and country) and copied into each hour,
-// so the hours are the same Zipf hour and the minute rows and hourly rows agree exactly. The
-// tables are loaded without their indexes, which are then built again from their own definitions.
+// (about half a billion) does not fit this disk, and the long windows read minutes only in their
+// edge hours, so only those hours get minute rows; every hour gets its hourly rows. One hour of
+// traffic is generated (every click drawn, grouped per ad, minute and country) and copied into
+// each hour, so the hours are the same Zipf hour and the minute rows and hourly rows agree
+// exactly. The tables are loaded without their indexes, which are then built again from their
+// own definitions.
 import { statfsSync } from "node:fs";
 import type { Db } from "@adclicks/db/client";
 import { edgeHours, lastMinutesRange, splitHours } from "@adclicks/db/queries";

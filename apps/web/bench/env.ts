@@ -37,7 +37,7 @@ export const benchEnv = z
       .transform((v) => v === "1"),
     /**
      * `book`: the day before at the book's rate (600k clicks/min, every hour of it), the long
-     * windows only. Minute rows of a day at that rate (~490M) would not fit this disk, so only
+     * windows only. Minute rows of a day at that rate (about half a billion) would not fit this disk, so only
      * the hours the long windows read minutes of are loaded as minutes; every hour has its hourly
      * rows. Implies BENCH_LONG_ONLY=1.
      */
