@@ -25,7 +25,10 @@ const HOURLY_BYTES_PER_HOUR = 1.6e9;
 const MINUTE_BYTES_PER_HOUR = 3.2e9;
 const HEADROOM_BYTES = 15e9;
 
-/** The hours whose hourly rows (every hour reached) or minute rows (edge hours) windows ending in [fromMs, fromMs + aheadMinutes] read. */
+/**
+ * The hours whose hourly rows (every hour reached) and minute rows (the edge hours) are read by
+ * windows ending in [fromMs, fromMs + aheadMinutes].
+ */
 export function bookDayHours(fromMs: number, aheadMinutes: number): { hourly: number[]; minutes: number[] } {
   const hourly = new Set<number>();
   const minutes = new Set<number>();
@@ -56,9 +59,10 @@ async function indexesOf(c: pg.PoolClient, tables: string[]) {
 }
 
 /**
- * Loads the day: hourly rows for the hours windows ending in the next `aheadMinutes` reach, then
- * (planned when they are loaded, so that the hourly part's time does not widen it) minute rows
- * for the edge hours of windows ending in the next `minutesAheadMinutes`.
+ * Loads the day into a freshly migrated database (its indexes are read from it, dropped, and
+ * built again after the rows): hourly rows for the hours that windows ending in the next
+ * `aheadMinutes` reach, then minute rows for the edge hours of windows ending in the next
+ * `minutesAheadMinutes`, planned only then so that the hourly part's time does not widen them.
  */
 export async function loadBookDay(
   db: Db,
@@ -69,7 +73,7 @@ export async function loadBookDay(
     minutesAheadMinutes: number;
     log: (msg: string) => void;
   },
-): Promise<{ minuteHours: number[]; minuteRows: number; hourlyRows: number; adHourRows: number }> {
+): Promise<{ minuteRows: number; hourlyRows: number; adHourRows: number }> {
   const c = await db.$client.connect();
   const timed = async (what: string, sql: string, params: unknown[] = []) => {
     const t0 = performance.now();
@@ -78,36 +82,21 @@ export async function loadBookDay(
     o.log(`  ${what}: ${rows}${((performance.now() - t0) / 1000).toFixed(1)} s`);
   };
   try {
-    const planned = bookDayHours(Date.now(), o.aheadMinutes);
-    const hourly = planned.hourly;
-    const need =
-      (hourly.length * HOURLY_BYTES_PER_HOUR + planned.minutes.length * MINUTE_BYTES_PER_HOUR) *
-        (o.clicksPerMinute / 600_000) +
-      HEADROOM_BYTES;
+    const hourly = bookDayHours(Date.now(), o.aheadMinutes).hourly;
+    const scale = o.clicksPerMinute / 600_000;
+    const minuteHoursNow = () => bookDayHours(Date.now(), o.minutesAheadMinutes).minutes;
     const dir = (await c.query<{ d: string }>("select current_setting('data_directory') as d")).rows[0]!.d;
-    // The bench tables are replaced: their space counts as free.
-    const { rows } = await c.query<{ n: string }>(
-      `select coalesce(sum(pg_total_relation_size(t)), 0) as n
-         from unnest(array['click_rollups', 'click_rollups_hourly', 'ad_clicks_hourly']::regclass[]) t`,
+    checkDisk(
+      dir,
+      (hourly.length * HOURLY_BYTES_PER_HOUR + minuteHoursNow().length * MINUTE_BYTES_PER_HOUR) * scale +
+        HEADROOM_BYTES,
+      `a day at ${o.clicksPerMinute.toLocaleString("en-US")} clicks/min`,
+      o.minutesAheadMinutes,
+      o.log,
     );
-    let disk: { bavail: number; bsize: number } | undefined;
-    try {
-      disk = statfsSync(dir);
-    } catch {
-      o.log(
-        `  (Postgres' ${dir} is not readable from here: its free disk is not checked; the load needs about ${(need / 1e9).toFixed(0)} GB)`,
-      );
-    }
-    const free = disk ? disk.bavail * disk.bsize + Number(rows[0]!.n) : Number.POSITIVE_INFINITY;
-    if (free < need) {
-      throw new Error(
-        `a day at ${o.clicksPerMinute.toLocaleString("en-US")} clicks/min needs about ${(need / 1e9).toFixed(0)} GB of disk for Postgres (${dir}), and ${(free / 1e9).toFixed(0)} GB is free`,
-      );
-    }
     await c.query("set work_mem = '4GB'; set maintenance_work_mem = '4GB'");
     const hourlyIndexes = await indexesOf(c, HOURLY_TABLES);
     const minuteIndexes = await indexesOf(c, ["click_rollups"]);
-    await c.query("truncate click_rollups, click_rollups_hourly, ad_clicks_hourly, minute_status");
     for (const d of [...hourlyIndexes, ...minuteIndexes]) {
       await c.query(d.con ? `alter table ${d.tbl} drop constraint ${d.name}` : `drop index ${d.name}`);
     }
@@ -153,7 +142,15 @@ export async function loadBookDay(
     }
     await build(hourlyIndexes);
 
-    const minuteHours = bookDayHours(Date.now(), o.minutesAheadMinutes).minutes;
+    // Windows that cross an hour boundary while they are measured read twice the edge hours.
+    const minuteHours = minuteHoursNow();
+    checkDisk(
+      dir,
+      minuteHours.length * MINUTE_BYTES_PER_HOUR * scale + HEADROOM_BYTES,
+      `${minuteHours.length} hours of minute rows`,
+      o.minutesAheadMinutes,
+      o.log,
+    );
     for (const h of minuteHours) {
       await timed(
         `minute rows of ${hourName(h)}`,
@@ -176,13 +173,32 @@ export async function loadBookDay(
     const count = async (table: string) =>
       Number((await c.query<{ n: number }>(`select count(*)::bigint as n from ${table}`)).rows[0]?.n ?? 0);
     return {
-      minuteHours,
       minuteRows: await count("click_rollups"),
       hourlyRows: await count("click_rollups_hourly"),
       adHourRows: await count("ad_clicks_hourly"),
     };
   } finally {
     c.release();
+  }
+}
+
+/** Refuses, naming the shortfall, when Postgres' disk has less than `need` bytes free. */
+function checkDisk(dir: string, need: number, what: string, aheadMinutes: number, log: (msg: string) => void): void {
+  const gb = (n: number) => `${(n / 1e9).toFixed(0)} GB`;
+  let free: number;
+  try {
+    const fs = statfsSync(dir);
+    free = fs.bavail * fs.bsize;
+  } catch {
+    log(
+      `  (Postgres' ${dir} is not readable from here: its free disk is not checked; ${what} needs about ${gb(need)})`,
+    );
+    return;
+  }
+  if (free < need) {
+    throw new Error(
+      `${what} needs about ${gb(need)} of disk for Postgres (${dir}), and ${gb(free)} is free. Free some, or start the load when the next ${aheadMinutes} minutes do not cross an hour (the windows then read half the edge hours)`,
+    );
   }
 }
 

@@ -36,10 +36,10 @@ export const benchEnv = z
       .default("0")
       .transform((v) => v === "1"),
     /**
-     * `book`: the day before at the book's rate (600k clicks/min, every hour of it), the long
-     * windows only. Minute rows of a day at that rate (about half a billion) would not fit this disk, so only
-     * the hours the long windows read minutes of are loaded as minutes; every hour has its hourly
-     * rows. Implies BENCH_LONG_ONLY=1.
+     * `book`: the day before at the book's rate (BENCH_CLICKS_PER_MINUTE, every hour of it), the
+     * long windows only. A day of minute rows at that rate (about half a billion) would not fit
+     * this disk, so only the hours the long windows read minutes of get minute rows; every hour
+     * has its hourly rows. Implies BENCH_LONG_ONLY=1.
      */
     BENCH_DAY_SCALE: z.enum(["low", "book"], { error: "BENCH_DAY_SCALE must be low or book" }).default("low"),
     /** With BENCH_DAY_SCALE=book: the hourly rows cover windows ending up to this many minutes after the load starts. */
