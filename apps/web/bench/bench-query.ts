@@ -17,7 +17,7 @@ import { createRedis, deriveLiveSets, keptBucketOf, MINUTES_KEPT, type Redis, re
 import { yardstickLine } from "@adclicks/test-utils";
 import { loadBookDay, missingMinuteHours } from "./book-day";
 import { BENCH_REDIS_PREFIX, benchDatabaseUrl, benchEnv, redisUrl, webServerEnv } from "./env";
-import { insertZipfRollups, OTHER_COUNTRIES } from "./zipf-rollups";
+import { insertZipfRollups, OTHER_COUNTRIES, vacuumRollups } from "./zipf-rollups";
 
 const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
 const MINUTE = 60_000;
@@ -225,17 +225,7 @@ async function loadDay(
     [startMs, DAY_HOURS * 60],
   );
   await rebuildHourlyRollups(db.$client);
-  // As autovacuum would soon after a load this size (migration 0011): see bench-web.ts.
-  for (const table of ["click_rollups", "click_rollups_hourly", "ad_clicks_hourly"]) {
-    await db.$client.query(`vacuum analyze ${table}`); // one per statement: vacuum refuses a transaction
-  }
-  const count = async (table: string) =>
-    Number((await db.$client.query<{ n: number }>(`select count(*)::bigint as n from ${table}`)).rows[0]?.n ?? 0);
-  return {
-    minuteRows: await count("click_rollups"),
-    hourlyRows: await count("click_rollups_hourly"),
-    adHourRows: await count("ad_clicks_hourly"),
-  };
+  return vacuumRollups(db);
 }
 
 // ---- the web app and the measurements ---------------------------------------------------------

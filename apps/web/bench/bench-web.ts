@@ -17,7 +17,7 @@ import { seedDemoData } from "@adclicks/db/seed";
 import { yardstickLine } from "@adclicks/test-utils";
 import { chromium, type Page } from "@playwright/test";
 import { z } from "zod";
-import { insertZipfRollups } from "./zipf-rollups";
+import { insertZipfRollups, vacuumRollups } from "./zipf-rollups";
 
 const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
 const MINUTE = 60_000;
@@ -83,14 +83,9 @@ async function loadPostgres(db: Db, headMs: number): Promise<number> {
     [fromMs],
   );
   await rebuildHourlyRollups(db.$client);
-  // Vacuum as autovacuum would soon after a load this size (migration 0011's settings): the
-  // visibility map it sets is what lets the rollup keys answer without reading the heap.
-  for (const table of ["click_rollups", "click_rollups_hourly", "ad_clicks_hourly"]) {
-    await db.$client.query(`vacuum analyze ${table}`); // one per statement: vacuum refuses a transaction
-  }
+  const { minuteRows } = await vacuumRollups(db);
   await db.$client.query("analyze minute_status; analyze late_events");
-  const r = await db.$client.query<{ n: number }>("select count(*)::bigint as n from click_rollups");
-  return Number(r.rows[0]?.n ?? 0);
+  return minuteRows;
 }
 
 /** The demo catalogue and users, then advertiser A owns ad-1 … ad-1000 (the hottest ads). */

@@ -7,13 +7,13 @@
 // exactly. The tables are loaded without their indexes, which are then built again from their
 // own definitions.
 import { statfsSync } from "node:fs";
+import { MINUTE_MS } from "@adclicks/core";
 import type { Db } from "@adclicks/db/client";
-import { edgeHours, lastMinutesRange, splitHours } from "@adclicks/db/queries";
+import { edgeHours, HOUR_MS, lastMinutesRange, splitHours } from "@adclicks/db/queries";
+import { markMinutesFinal } from "@adclicks/db/testing";
 import type pg from "pg";
-import { OTHER_COUNTRIES } from "./zipf-rollups";
+import { vacuumRollups, zipfCells } from "./zipf-rollups";
 
-const MINUTE = 60_000;
-const HOUR = 60 * MINUTE;
 const HOURLY_TABLES = ["click_rollups_hourly", "ad_clicks_hourly"];
 /** The long windows bench:query measures. */
 const WINDOWS = [180, 1440];
@@ -32,11 +32,11 @@ const HEADROOM_BYTES = 15e9;
 export function bookDayHours(fromMs: number, aheadMinutes: number): { hourly: number[]; minutes: number[] } {
   const hourly = new Set<number>();
   const minutes = new Set<number>();
-  const first = Math.floor(fromMs / MINUTE) * MINUTE;
-  for (let e = first; e <= first + aheadMinutes * MINUTE; e += MINUTE) {
+  const first = Math.floor(fromMs / MINUTE_MS) * MINUTE_MS;
+  for (let e = first; e <= first + aheadMinutes * MINUTE_MS; e += MINUTE_MS) {
     for (const m of WINDOWS) {
       const range = lastMinutesRange(e, m);
-      for (let h = Math.floor(range.fromMs / HOUR) * HOUR; h < range.toMs; h += HOUR) hourly.add(h);
+      for (let h = Math.floor(range.fromMs / HOUR_MS) * HOUR_MS; h < range.toMs; h += HOUR_MS) hourly.add(h);
       for (const h of edgeHours(splitHours(range))) minutes.add(h);
     }
   }
@@ -107,16 +107,11 @@ export async function loadBookDay(
     };
 
     o.log(`  one hour at ${o.clicksPerMinute.toLocaleString("en-US")} clicks/min, copied into ${hourly.length} hours`);
-    const countries = ["US", "US", "US", "US", ...OTHER_COUNTRIES];
+    const cells = zipfCells({ minutes: 60, clicksPerMinute: o.clicksPerMinute, ads: o.ads });
     await timed(
       "the hour's clicks, per ad, minute and country",
-      `create temp table stage_minutes as
-       select ad_id, m, country, count(*)::bigint as clicks from (
-         select 'ad-' || least($1::int, floor(power(random() * (power($1::float8, 0.1) - 1) + 1, 10))::int) as ad_id,
-                (g % 60)::int as m, ($3::text[])[1 + floor(random() * ${countries.length})::int] as country
-           from generate_series(1, $2::bigint * 60) g) s
-        group by 1, 2, 3`,
-      [o.ads, o.clicksPerMinute, countries],
+      `create temp table stage_minutes as ${cells.sql}`,
+      cells.params,
     );
     await timed(
       "per ad and country",
@@ -162,21 +157,10 @@ export async function loadBookDay(
     await build(minuteIndexes);
     await c.query("drop table stage_minutes, stage_hour, stage_ad");
     // Every minute before the clock is final, as the aggregator would have left them.
-    await c.query(
-      `insert into minute_status (minute, final_at)
-       select m, now() from generate_series($1::timestamptz, date_trunc('minute', now()) - interval '1 minute', interval '1 minute') m`,
-      [new Date(hourly[0]!)],
-    );
-    // The visibility map, as autovacuum would set it soon after (index-only scans need it).
-    for (const table of ["click_rollups", ...HOURLY_TABLES])
-      await timed(`vacuum analyze ${table}`, `vacuum analyze ${table}`);
-    const count = async (table: string) =>
-      Number((await c.query<{ n: number }>(`select count(*)::bigint as n from ${table}`)).rows[0]?.n ?? 0);
-    return {
-      minuteRows: await count("click_rollups"),
-      hourlyRows: await count("click_rollups_hourly"),
-      adHourRows: await count("ad_clicks_hourly"),
-    };
+    const finalMinutes: number[] = [];
+    for (let m = hourly[0]!; m < Math.floor(Date.now() / MINUTE_MS) * MINUTE_MS; m += MINUTE_MS) finalMinutes.push(m);
+    await markMinutesFinal(db, finalMinutes);
+    return await vacuumRollups(db);
   } finally {
     c.release();
   }
@@ -208,7 +192,7 @@ export async function missingMinuteHours(db: Db, aheadMinutes: number): Promise<
   for (const h of bookDayHours(Date.now(), aheadMinutes).minutes) {
     const res = await db.$client.query("select 1 from click_rollups where minute >= $1 and minute < $2 limit 1", [
       new Date(h),
-      new Date(h + HOUR),
+      new Date(h + HOUR_MS),
     ]);
     if (res.rowCount === 0) missing.push(hourName(h));
   }
